@@ -1,0 +1,283 @@
+/**
+ * Power-save hook numbers. Run: node --import tsx bench/hooks.ts [--sizes 1,10,100,1000,5000]
+ *
+ * Part 1, resume and suspend of N nodes, one child process per N (so peak RSS is per run): wall time,
+ * cloud calls by operation, scontrol calls, peak RSS. The cloud is an in-process stand-in of the
+ * HookCloud port with zero latency (numbers are the hooks' own overhead, outside any cloud's latency);
+ * scontrol is a stand-in script that only records its arguments. Both are said in the output.
+ * Part 2, start-up: process start to the point the hook needs the cloud, from source (tsx) and from
+ * the esbuild bundle, plus the cost of importing each SDK unbundled and bundled.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { ClusterConfig } from '../src/core/config/types.js';
+import type { BatchOutcome, LiveInstance, PlannedBatch } from '../src/core/plan/types.js';
+import type { HookRuntime } from '../src/core/runtime.js';
+import type { HookCloud } from '../src/hooks/cloud-port.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+function cluster(maxNodes: number): ClusterConfig {
+  return {
+    name: 'bench',
+    provider: { kind: 'aws', region: 'us-east-1', zones: ['us-east-1a', 'us-east-1b'] },
+    network: { cidr: '10.0.0.0/16', adminCidrs: [] },
+    management: { machineType: 't3.medium', diskGb: 50 },
+    storage: { kind: 'nfs', sizeGb: 100, mounts: ['/home'] },
+    image: { os: 'rocky9' },
+    partitions: [
+      { name: 'compute', default: true, shapes: [{ name: 'c5', instanceTypes: ['c5.large', 'c5a.large'], cpus: 2, memoryMb: 3500, spot: false, maxNodes, features: [] }] },
+    ],
+    slurm: { suspendTime: 300, resumeTimeout: 600, suspendTimeout: 120, resumeRate: 0, suspendRate: 0 },
+    users: [],
+    tags: {},
+  };
+}
+
+function setup(maxNodes: number): { runtime: HookRuntime; runtimePath: string; scontrolLog: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'citc-bench-'));
+  const scontrolLog = join(dir, 'scontrol.calls');
+  const scontrol = join(dir, 'scontrol');
+  writeFileSync(scontrol, `#!/bin/sh\nprintf '%s\\n' "$*" >> ${scontrolLog}\n`);
+  chmodSync(scontrol, 0o755);
+  const runtime: HookRuntime = {
+    version: 1,
+    cluster: cluster(maxNodes),
+    imageId: 'ami-0123456789abcdef0',
+    aws: { subnetIdsByZone: { 'us-east-1a': 'subnet-a', 'us-east-1b': 'subnet-b' }, securityGroupIds: ['sg-1'] },
+    // Locks on tmpfs as in production (/run/citc/locks): creating 5000 files in this machine's /tmp is 50x slower.
+    paths: { scontrol, logFile: join(dir, 'hooks.log'), lockDir: join(mkdtempSync('/dev/shm/citc-bench-'), 'locks') },
+    log: { format: 'text' },
+  };
+  const runtimePath = join(dir, 'runtime.json');
+  writeFileSync(runtimePath, JSON.stringify(runtime));
+  return { runtime, runtimePath, scontrolLog, dir };
+}
+
+/** Zero-latency stand-in of the cloud port: launches everything, keeps instances in a map. */
+function standInCloud(calls: Map<string, number>): HookCloud {
+  const live = new Map<string, LiveInstance>();
+  let next = 0;
+  const count = (op: string) => calls.set(op, (calls.get(op) ?? 0) + 1);
+  return {
+    async list(nodes) {
+      count('list');
+      const want = new Set(nodes);
+      return [...live.values()].filter((i) => want.has(i.node));
+    },
+    async launch(batch: PlannedBatch): Promise<BatchOutcome> {
+      count(`launch ${batch.option.instanceType}@${batch.option.zone}`);
+      const launched = batch.nodes.map((node) => {
+        const n = next++;
+        const inst = { node, id: `i-${n.toString(16).padStart(17, '0')}`, privateIp: `10.0.${(n >> 8) & 255}.${n & 255}` };
+        live.set(inst.id, inst);
+        return { node, instanceId: inst.id, privateIp: inst.privateIp };
+      });
+      return { batch, launched, failed: [] };
+    },
+    async terminate(ids) {
+      count('terminate');
+      for (const id of ids) live.delete(id);
+      return { terminated: [...ids], failed: [] };
+    },
+    async waitGone() {
+      count('waitGone');
+      return [];
+    },
+  };
+}
+
+async function child(n: number): Promise<void> {
+  const { runResume } = await import('../src/resume/run.js');
+  const { runTerminate } = await import('../src/suspend/run.js');
+  const { Scontrol } = await import('../src/slurm/scontrol.js');
+  const { openHookLog } = await import('../src/hooks/log.js');
+  const { nodeLocks } = await import('../src/hooks/lock.js');
+  const { runtime, scontrolLog } = setup(Math.max(n, 1));
+  const calls = new Map<string, number>();
+  const cloud = standInCloud(calls);
+  const deps = (hook: string) => ({
+    runtime,
+    cloud: async () => cloud,
+    scontrol: new Scontrol({ path: runtime.paths.scontrol }),
+    log: openHookLog({ hook, file: runtime.paths.logFile, format: 'text' }),
+    locks: nodeLocks(runtime.paths.lockDir, hook),
+  });
+  const hostlist = n === 1 ? 'compute-c5-1' : `compute-c5-[1-${n}]`;
+  let t = performance.now();
+  const resumeCode = await runResume(deps('resume'), hostlist);
+  const resumeMs = performance.now() - t;
+  const resumeCalls = Object.fromEntries(calls);
+  const resumeScontrol = readFileSync(scontrolLog, 'utf8').trim().split('\n').length;
+  calls.clear();
+  t = performance.now();
+  const suspendCode = await runTerminate(deps('suspend'), hostlist, 120);
+  const suspendMs = performance.now() - t;
+  const scontrolTotal = existsSync(scontrolLog) ? readFileSync(scontrolLog, 'utf8').trim().split('\n').length : 0;
+  process.stdout.write(
+    JSON.stringify({
+      n,
+      resumeCode,
+      resumeMs: Math.round(resumeMs),
+      resumeCalls,
+      resumeScontrol,
+      suspendCode,
+      suspendMs: Math.round(suspendMs),
+      suspendCalls: Object.fromEntries(calls),
+      suspendScontrol: scontrolTotal - resumeScontrol,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
+  rmSync(dirname(runtime.paths.lockDir), { recursive: true, force: true });
+  rmSync(dirname(runtime.paths.logFile), { recursive: true, force: true });
+}
+
+/** The bundled hooks as processes against the in-process EC2 / GCE fakes (real SDKs, loopback HTTP). */
+async function againstFakes(sizes: number[]): Promise<void> {
+  const bundleDir = join(ROOT, 'dist/hooks');
+  if (!existsSync(join(bundleDir, 'resume.mjs'))) {
+    console.log('fakes: dist/hooks missing (run npm run build)');
+    return;
+  }
+  const { Ec2Fake } = await import('../test/fakes/ec2/server.js');
+  const { GceFake } = await import('../test/fakes/gce/server.js');
+  for (const kind of ['aws', 'gcp'] as const) {
+    console.log(`\n${kind}: bundled hooks as processes against the ${kind === 'aws' ? 'EC2' : 'GCE'} fake (real SDK); scontrol = recording stand-in`);
+    console.log('n\tresume ms\tlaunch calls\tall API calls\tscontrol calls\tstart->1st API ms\tpeak RSS MB\tsuspend ms\tterminate calls');
+    for (const n of sizes) {
+      const fake = kind === 'aws' ? new Ec2Fake() : new GceFake();
+      await fake.start();
+      try {
+        const { runtime, runtimePath, scontrolLog } = setup(Math.max(n, 1));
+        runtime.cluster.provider.kind = kind;
+        runtime.cluster.provider.endpoint = fake.endpoint;
+        if (kind === 'gcp') {
+          runtime.cluster.provider.zones = ['europe-west4-a', 'europe-west4-b'];
+          runtime.cluster.provider.project = 'bench';
+          delete runtime.aws;
+          runtime.gcp = { network: 'n', subnetwork: 's', diskGb: 20 };
+        }
+        writeFileSync(runtimePath, JSON.stringify(runtime));
+        const hostlist = n === 1 ? 'compute-c5-1' : `compute-c5-[1-${n}]`;
+        const run = (hook: string) =>
+          new Promise<number>((res) => {
+            const t = performance.now();
+            const c = spawn(process.execPath, [join(bundleDir, `${hook}.mjs`), '--runtime', runtimePath, hostlist], { env: {}, stdio: 'ignore' });
+            c.on('exit', () => res(performance.now() - t));
+          });
+        const launchOps = kind === 'aws' ? ['RunInstances'] : ['bulkInsert', 'instances.bulkInsert'];
+        const resumeMs = await run('resume');
+        const calls = fake.calls.length;
+        const launches = fake.calls.filter((c) => launchOps.includes(c.operation)).length;
+        const exit = readFileSync(runtime.paths.logFile, 'utf8').trim().split('\n').filter((l) => / exit /.test(l)).at(-1) ?? '';
+        const field = (k: string) => new RegExp(` ${k}=(\\d+)`).exec(exit)?.[1] ?? '?';
+        const scontrolCalls = existsSync(scontrolLog) ? readFileSync(scontrolLog, 'utf8').trim().split('\n').length : 0;
+        const before = fake.calls.length;
+        const suspendMs = await run('suspend');
+        const terminates = fake.calls.slice(before).filter((c) => /Terminate|delete/i.test(c.operation)).length;
+        console.log([n, Math.round(resumeMs), launches, calls, scontrolCalls, field('firstApiMs'), field('maxRssMb'), Math.round(suspendMs), terminates].join('\t'));
+        rmSync(dirname(runtime.paths.lockDir), { recursive: true, force: true });
+      } finally {
+        await fake.stop();
+      }
+    }
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+/** Start-up of the entry point up to where it needs the cloud: a hostlist of no nodes of ours. */
+function startup(label: string, entry: string[], runs = 5): void {
+  const { runtimePath, runtime } = setup(10);
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    spawnSync(process.execPath, [...entry, '--runtime', runtimePath, 'other-x1-[1-2]'], { env: {}, cwd: ROOT });
+    const exit = readFileSync(runtime.paths.logFile, 'utf8').trim().split('\n').at(-1) ?? '';
+    ms.push(Number(/ ms=(\d+)/.exec(exit)?.[1]));
+  }
+  console.log(`startup ${label}: process start -> done (no cloud needed), median of ${runs}: ${median(ms)} ms`);
+}
+
+function sdkImport(label: string, file: string, runs = 5): void {
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`,
+    ], { cwd: ROOT }).toString();
+    ms.push(Number(out.trim()));
+  }
+  console.log(`sdk import ${label}: median of ${runs}: ${Math.round(median(ms))} ms`);
+}
+
+async function main(): Promise<void> {
+  const sizesArg = process.argv.indexOf('--sizes');
+  const sizes = sizesArg > 0 ? (process.argv[sizesArg + 1] ?? '').split(',').map(Number) : [1, 10, 100, 1000, 5000];
+  console.log('hooks bench: cloud = zero-latency in-process stand-in of the HookCloud port; scontrol = stand-in script that records its arguments');
+  console.log('n\tresume ms\tlaunch calls\tresume scontrol\tsuspend ms\tterminate calls\tsuspend scontrol\tpeak RSS MB');
+  for (const n of sizes) {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/hooks.ts'), '--child', String(n)], { cwd: ROOT }).toString();
+    const r = JSON.parse(out);
+    const launches = Object.entries(r.resumeCalls as Record<string, number>)
+      .filter(([k]) => k.startsWith('launch'))
+      .reduce((a, [, v]) => a + v, 0);
+    console.log(
+      [n, r.resumeMs, launches, r.resumeScontrol, r.suspendMs, r.suspendCalls.terminate ?? 0, r.suspendScontrol, r.peakRssMb].join('\t'),
+    );
+    if (r.resumeCode !== 0 || r.suspendCode !== 0) console.log(`  exit codes: resume ${r.resumeCode}, suspend ${r.suspendCode}`);
+  }
+  await againstFakes(sizes);
+  startup('from source (tsx)', ['--import', 'tsx', join(ROOT, 'src/resume/main.ts')]);
+  const bundle = join(ROOT, 'dist/hooks/resume.mjs');
+  if (existsSync(bundle)) startup('bundled (dist/hooks/resume.mjs)', [bundle]);
+  else console.log('startup bundled: dist/hooks/resume.mjs missing (run npm run build)');
+  const sdkDir = mkdtempSync(join(tmpdir(), 'citc-bench-sdk-'));
+  const { build } = await import('esbuild');
+  // The hooks' own code bundled without the cloud factory (left external), to time it apart from the SDKs.
+  const own = join(sdkDir, 'resume-own.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'src/resume/main.ts')],
+    outfile: own,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    keepNames: true,
+    logLevel: 'error',
+    plugins: [{ name: 'no-cloud', setup: (b) => b.onResolve({ filter: /cloud\/factory\.js$/ }, (a) => ({ path: a.path, external: true })) }],
+  });
+  startup('hook code bundled, cloud factory left out', [own]);
+  for (const [name, mod] of [
+    ['aws (@aws-sdk/client-ec2)', '@aws-sdk/client-ec2'],
+    ['gcp (@google-cloud/compute)', '@google-cloud/compute'],
+  ] as const) {
+    sdkImport(`${name} from node_modules`, mod);
+    const out = join(sdkDir, `${mod.replace(/[@/]/g, '_')}.mjs`);
+    await build({
+      stdin: { contents: `export * from ${JSON.stringify(mod)};`, resolveDir: ROOT },
+      outfile: out,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      minify: true,
+      keepNames: true,
+      logLevel: 'error',
+      banner: {
+        js: "import { createRequire } from 'node:module'; import { fileURLToPath } from 'node:url'; import { dirname } from 'node:path'; const require = createRequire(import.meta.url); const __filename = fileURLToPath(import.meta.url); const __dirname = dirname(__filename);",
+      },
+    });
+    sdkImport(`${name} bundled`, out);
+  }
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt > 0) await child(Number(process.argv[childAt + 1]));
+else await main();

@@ -1,0 +1,22 @@
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { CitcError, ExitCode } from '../core/errors.js';
+
+/** Finds an executable on PATH, or throws the exit-3 error naming what to install. */
+export async function findBinary(name: string, installHint: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here: try the next PATH entry
+    }
+  }
+  throw new CitcError('TOOL_MISSING', `${name} is not installed (not found on PATH)`, {
+    subject: name,
+    remedy: installHint,
+    exitCode: ExitCode.missingTool,
+  });
+}

@@ -1,0 +1,80 @@
+import { stringify } from 'yaml';
+import type { ClusterConfig } from '../core/config/types.js';
+import { TAG } from '../core/naming.js';
+import type { ClusterState } from '../core/state.js';
+import { managementHostName } from '../render/slurm-conf.js';
+import { ANSIBLE_OUTPUTS, outputOf } from './outputs.js';
+
+/** Where the inputs of the playbooks are, on the machine running ansible-playbook. */
+export interface AnsibleInputPaths {
+  /** slurm.conf, cgroup.conf, gres.conf, runtime.json as rendered for this cluster. */
+  renderedDir: string;
+  /** The cluster's munge key, fetched from the management node (0600, never committed). */
+  mungeKey: string;
+  /** The bundled hooks (dist/hooks of the citc installation). */
+  hooksDist: string;
+}
+
+/** First uid of cluster users: fixed per position so shared files have one owner on every node. */
+export const FIRST_USER_UID = 2001;
+
+export interface GroupVars {
+  citc_cluster_name: string;
+  citc_provider: string;
+  citc_os: string;
+  citc_management_hostname: string;
+  citc_management_address: string;
+  citc_slurmctld_port: number;
+  citc_slurm_conf_dir: string;
+  citc_tag_node: string;
+  citc_network_cidr: string;
+  citc_storage_kind: string;
+  citc_storage_mounts: string[];
+  citc_storage_server: string;
+  citc_storage_export_prefix: string;
+  citc_users: { name: string; uid: number; ssh_keys: string[] }[];
+  citc_gres: boolean;
+  citc_runtime_rendered: boolean;
+  citc_rendered_dir: string;
+  citc_munge_key_local: string;
+  citc_hooks_dist: string;
+}
+
+/** Pure: every variable the roles read, from citc.yaml and the deploy outputs. */
+export function buildGroupVars(
+  config: ClusterConfig,
+  state: ClusterState | undefined,
+  paths: AnsibleInputPaths,
+  extra: { slurmctldPort?: number; runtimeRendered: boolean },
+): GroupVars {
+  const outputs = state?.deploy?.outputs;
+  const mgmtAddress = outputOf(outputs, ANSIBLE_OUTPUTS.managementPrivateIp) ?? '';
+  const managed = config.storage.kind !== 'nfs';
+  return {
+    citc_cluster_name: config.name,
+    citc_provider: config.provider.kind,
+    citc_os: config.image.os,
+    citc_management_hostname: managementHostName(config.name),
+    citc_management_address: mgmtAddress,
+    citc_slurmctld_port: extra.slurmctldPort ?? 6817,
+    // Debian, Ubuntu and EPEL all read /etc/slurm since Slurm 20.11.
+    citc_slurm_conf_dir: '/etc/slurm',
+    citc_tag_node: config.provider.kind === 'aws' ? TAG.aws.node : TAG.gcp.node,
+    citc_network_cidr: config.network.cidr,
+    citc_storage_kind: config.storage.kind,
+    citc_storage_mounts: config.storage.mounts,
+    citc_storage_server: managed ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageAddress) ?? '') : managementHostName(config.name),
+    citc_storage_export_prefix: managed ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageExportPrefix) ?? '') : '',
+    citc_users: config.users.map((u, i) => ({ name: u.name, uid: FIRST_USER_UID + i, ssh_keys: u.sshKeys })),
+    citc_gres: config.partitions.some((p) => p.shapes.some((s) => (s.gpus?.count ?? 0) > 0)),
+    citc_runtime_rendered: extra.runtimeRendered,
+    citc_rendered_dir: paths.renderedDir,
+    citc_munge_key_local: paths.mungeKey,
+    citc_hooks_dist: paths.hooksDist,
+  };
+}
+
+/** group_vars.yml as written into the work dir. */
+export function renderGroupVars(vars: GroupVars): string {
+  return `# Rendered by citc for cluster ${vars.citc_cluster_name}.\n${stringify(vars)}`;
+}

@@ -1,0 +1,98 @@
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ClusterConfig } from '../core/config/types.js';
+import { CitcError } from '../core/errors.js';
+import { buildHookRuntime, type HookPaths } from '../core/runtime.js';
+import type { ClusterState } from '../core/state.js';
+import { packageRoot } from '../render/package-root.js';
+import { renderSlurmFiles, type SlurmConfOverrides, slurmConfOptions } from '../render/slurm-conf.js';
+import { type AnsibleInputPaths, buildGroupVars, renderGroupVars } from './group-vars.js';
+import { type InventoryOptions, renderInventory } from './inventory.js';
+import { ANSIBLE_OUTPUTS, outputOf } from './outputs.js';
+
+/** The files citc renders for Ansible and Packer inside a cluster's work dir. */
+export function ansibleInputLayout(workDir: string) {
+  return {
+    inventory: join(workDir, 'ansible', 'inventory.ini'),
+    groupVars: join(workDir, 'ansible', 'group_vars.yml'),
+    renderedDir: join(workDir, 'rendered'),
+    secretsDir: join(workDir, 'secrets'),
+    mungeKey: join(workDir, 'secrets', 'munge.key'),
+  };
+}
+
+export interface WriteAnsibleInputsOptions {
+  workDir: string;
+  config: ClusterConfig;
+  state: ClusterState | undefined;
+  /** Slurm settings beyond the defaults of the real management node. */
+  slurm?: SlurmConfOverrides;
+  hookPaths?: Partial<HookPaths>;
+  /** Where the bundled hooks are; default dist/hooks of this installation. */
+  hooksDist?: string;
+  /** Needed only for the management playbook (the image build reaches its instance through packer). */
+  inventory?: InventoryOptions | false;
+}
+
+export interface WrittenAnsibleInputs {
+  inventory?: string;
+  groupVars: string;
+  renderedDir: string;
+  mungeKey: string;
+  /** Why runtime.json was not rendered (no image built yet, outputs missing), if it was not. */
+  runtimeSkipped?: string;
+}
+
+/** Renders slurm.conf & co, runtime.json, group_vars.yml and inventory.ini into the work dir. */
+export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promise<WrittenAnsibleInputs> {
+  const { workDir, config, state } = opts;
+  const layout = ansibleInputLayout(workDir);
+  await mkdir(layout.renderedDir, { recursive: true });
+  await mkdir(join(workDir, 'ansible'), { recursive: true });
+  await mkdir(layout.secretsDir, { recursive: true, mode: 0o700 });
+  await chmod(layout.secretsDir, 0o700);
+
+  const mgmtIp = outputOf(state?.deploy?.outputs, ANSIBLE_OUTPUTS.managementPrivateIp);
+  const slurmOpts = slurmConfOptions(config, {
+    ...opts.slurm,
+    controller: { ...(mgmtIp ? { addr: mgmtIp } : {}), ...opts.slurm?.controller },
+  });
+  const files = renderSlurmFiles(config, slurmOpts);
+  for (const [name, text] of Object.entries(files)) await writeFile(join(layout.renderedDir, name), text as string);
+  if (!files['gres.conf']) await rm(join(layout.renderedDir, 'gres.conf'), { force: true });
+
+  let runtimeSkipped: string | undefined;
+  const runtimeFile = join(layout.renderedDir, 'runtime.json');
+  try {
+    const runtime = state ? buildHookRuntime(config, state, opts.hookPaths) : undefined;
+    if (!runtime) throw new CitcError('RUNTIME_NO_STATE', 'the cluster has no state file yet');
+    await writeFile(runtimeFile, `${JSON.stringify(runtime, null, 2)}\n`, { mode: 0o600 });
+  } catch (err) {
+    if (!(err instanceof CitcError)) throw err;
+    runtimeSkipped = err.toLine();
+    await rm(runtimeFile, { force: true });
+  }
+
+  const paths: AnsibleInputPaths = {
+    renderedDir: layout.renderedDir,
+    mungeKey: layout.mungeKey,
+    hooksDist: opts.hooksDist ?? join(packageRoot(), 'dist', 'hooks'),
+  };
+  const vars = buildGroupVars(config, state, paths, {
+    slurmctldPort: slurmOpts.slurmctldPort,
+    runtimeRendered: runtimeSkipped === undefined,
+  });
+  await writeFile(layout.groupVars, renderGroupVars(vars));
+
+  const written: WrittenAnsibleInputs = {
+    groupVars: layout.groupVars,
+    renderedDir: layout.renderedDir,
+    mungeKey: layout.mungeKey,
+  };
+  if (runtimeSkipped !== undefined) written.runtimeSkipped = runtimeSkipped;
+  if (opts.inventory !== false) {
+    await writeFile(layout.inventory, renderInventory(config, state, opts.inventory ?? {}));
+    written.inventory = layout.inventory;
+  }
+  return written;
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { hookMain } from '../hooks/main.js';
+import { runTerminate } from '../suspend/run.js';
+
+// Slurm's ResumeFailProgram: the nodes missed ResumeTimeout (Slurm has set them DOWN); terminate
+// whatever was started for them so nothing keeps running, and billing, unseen.
+process.exitCode = await hookMain('resume-fail', process.argv.slice(2), process.env, (deps, args) =>
+  runTerminate(deps, args.hostlist, deps.runtime.cluster.slurm.resumeTimeout),
+);

@@ -1,0 +1,95 @@
+import { ExitCode } from '../core/errors.js';
+import { TERMINATE_BATCH_LIMIT, chunk } from '../core/plan/batch-limits.js';
+import { planSuspend } from '../core/plan/suspend.js';
+import type { LiveInstance } from '../core/plan/types.js';
+import { hookBudgetMs } from '../hooks/budget.js';
+import { cloudUnavailable, type HookCloud } from '../hooks/cloud-port.js';
+import { defaultSleep, type HookDeps } from '../hooks/deps.js';
+import { nodesFromHostlist } from '../hooks/nodes.js';
+import { timed } from '../resume/run.js';
+
+const LOCK_WAIT_MS = 10_000;
+const LOCK_POLL_MS = 200;
+
+/**
+ * SuspendProgram and ResumeFailProgram: terminate every instance of these nodes, then wait (within
+ * the budget) until they are gone, so a quick resume of the same node name (GCE instance names are
+ * unique) does not collide with the old instance. Absent nodes are already done.
+ * Exit: 0 all gone or absent, 4 some could not be terminated or were unknown, 2 bad input, 1 failure.
+ */
+export async function runTerminate(
+  deps: HookDeps,
+  hostlist: string,
+  timeoutSeconds: number,
+): Promise<ExitCode> {
+  const { runtime, log, locks } = deps;
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const deadline = now() + hookBudgetMs(timeoutSeconds);
+  const { known, unknown } = nodesFromHostlist(runtime, hostlist, log);
+  if (known.length === 0) return unknown.length > 0 ? ExitCode.usage : ExitCode.ok;
+
+  // A resume that just failed these nodes (DOWN + POWER_DOWN_FORCE) may still hold their locks for a
+  // moment when slurmctld starts us: wait a little for it rather than leave an instance behind.
+  const lock = locks.acquire(known.map((r) => r.node));
+  const waitUntil = Math.min(deadline, now() + LOCK_WAIT_MS);
+  while (lock.busy.length > 0 && now() < waitUntil) {
+    await sleep(LOCK_POLL_MS);
+    const again = locks.acquire(lock.busy.map((b) => b.node));
+    lock.held.push(...again.held);
+    lock.busy = again.busy;
+  }
+  log.many('error', 'node', lock.busy.map((b) => ({ node: b.node, outcome: 'skipped', reason: `locked by pid ${b.pid}` })));
+  const held = new Set(lock.held);
+  const mine = known.filter((r) => held.has(r.node));
+  try {
+    let cloud: HookCloud;
+    let live: LiveInstance[];
+    try {
+      cloud = await deps.cloud();
+      live = await timed(deps, 'list', mine.length, () => cloud.list(mine.map((r) => r.node)));
+    } catch (err) {
+      throw cloudUnavailable(err, runtime.cluster.provider.kind);
+    }
+    const plan = planSuspend(mine, live);
+    log.many('info', 'node', plan.absent.map((node) => ({ node, outcome: 'absent' })));
+    const nodeOf = new Map(plan.terminate.map((t) => [t.instanceId, t.node]));
+    const failed: { node: string; instanceId: string; code: string; message: string }[] = [];
+    const ids = plan.terminate.map((t) => t.instanceId);
+    const batches = chunk(ids, TERMINATE_BATCH_LIMIT[runtime.cluster.provider.kind]);
+    const terminated: string[] = [];
+    await Promise.all(
+      batches.map(async (batch) => {
+        try {
+          const out = await timed(deps, 'terminate', batch.length, () => cloud.terminate(batch));
+          terminated.push(...out.terminated);
+          for (const f of out.failed) failed.push({ node: nodeOf.get(f.instanceId) ?? '?', ...f });
+        } catch (err) {
+          const code = (err as { code?: string }).code ?? (err as Error).name;
+          for (const id of batch) failed.push({ node: nodeOf.get(id) ?? '?', instanceId: id, code, message: (err as Error).message });
+        }
+      }),
+    );
+    const stillThere = terminated.length
+      ? await timed(deps, 'waitGone', terminated.length, () => cloud.waitGone(terminated, deadline))
+      : [];
+    const lingering = new Set(stillThere);
+    log.many(
+      'info',
+      'node',
+      terminated.map((id) => ({ node: nodeOf.get(id), outcome: lingering.has(id) ? 'terminating' : 'terminated', instance: id })),
+    );
+    log.many('error', 'node', failed.map((f) => ({ node: f.node, outcome: 'terminate-failed', instance: f.instanceId, code: f.code, message: f.message })));
+    log.info('done', {
+      terminated: terminated.length - lingering.size,
+      terminating: lingering.size,
+      absent: plan.absent.length,
+      failed: failed.length,
+      skipped: lock.busy.length,
+      unknown: unknown.length,
+    });
+    return failed.length > 0 || unknown.length > 0 || lock.busy.length > 0 ? ExitCode.partial : ExitCode.ok;
+  } finally {
+    locks.release();
+  }
+}

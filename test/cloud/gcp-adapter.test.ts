@@ -1,0 +1,234 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GcpAdapter } from '../../src/cloud/gcp/adapter.js';
+import type { ApiCall } from '../../src/cloud/types.js';
+import { CitcError } from '../../src/core/errors.js';
+import type { NodeName } from '../../src/core/naming.js';
+import { GceFake } from '../fakes/gce/server.js';
+import { batch, range, testRuntime } from './runtime.js';
+
+let fake: GceFake;
+let calls: ApiCall[];
+let adapter: GcpAdapter;
+const ZA = 'europe-west4-a';
+const ZB = 'europe-west4-b';
+
+function make(budgetMs = 5000, name = 'alpha'): GcpAdapter {
+  return new GcpAdapter(testRuntime('gcp', fake.endpoint, name), { budgetMs, pollMs: 20, onApiCall: (c) => calls.push(c) });
+}
+
+async function restart(opts: ConstructorParameters<typeof GceFake>[0]) {
+  await fake.stop();
+  fake = new GceFake(opts);
+  await fake.start();
+  adapter = make();
+}
+
+beforeEach(async () => {
+  fake = new GceFake();
+  await fake.start();
+  calls = [];
+  adapter = make();
+});
+afterEach(() => fake.stop());
+
+describe('GcpAdapter.launch', () => {
+  it('launches two shapes across two zones with one bulkInsert each, named after the nodes', async () => {
+    await restart({ operationMs: 50 });
+    const rt = testRuntime('gcp', fake.endpoint);
+    const a = await adapter.launch(batch(rt, 'small', [1, 2, 3], ZA));
+    const b = await adapter.launch(batch(rt, 'big', [1, 2], ZB));
+    expect(a.failed).toEqual([]);
+    expect(b.failed).toEqual([]);
+    expect(a.launched.map((i) => `${i.id}@${i.zone}/${i.instanceType}`).sort()).toEqual([
+      'alpha-compute-small-1@europe-west4-a/e2-small',
+      'alpha-compute-small-2@europe-west4-a/e2-small',
+      'alpha-compute-small-3@europe-west4-a/e2-small',
+    ]);
+    expect(b.launched.map((i) => i.node).sort()).toEqual(['compute-big-1', 'compute-big-2']);
+    expect(a.launched.every((i) => /^127\.\d+\.\d+\.\d+$/.test(i.privateIp ?? ''))).toBe(true);
+    expect(fake.callsOf('bulkInsert')).toHaveLength(2);
+    expect(fake.callsOf('operations.wait').length).toBeGreaterThanOrEqual(2);
+    const body = fake.callsOf('bulkInsert')[0]?.params.body as {
+      count: string | number;
+      minCount: string | number;
+      instanceProperties: {
+        labels: Record<string, string>;
+        networkInterfaces: { accessConfigs?: unknown[] }[];
+        disks: { initializeParams: { sourceImage: string } }[];
+      };
+    };
+    expect(Number(body.count)).toBe(3);
+    expect(Number(body.minCount)).toBe(1);
+    expect(body.instanceProperties.labels).toMatchObject({ 'citc-cluster': 'alpha', 'citc-role': 'compute', team: 'hpc' });
+    expect(body.instanceProperties.networkInterfaces[0]?.accessConfigs ?? []).toEqual([]);
+    expect(body.instanceProperties.disks[0]?.initializeParams.sourceImage).toBe('projects/proj/global/images/citc-compute-1');
+    expect((await adapter.list()).map((i) => i.node).sort()).toEqual([
+      'compute-big-1',
+      'compute-big-2',
+      'compute-small-1',
+      'compute-small-2',
+      'compute-small-3',
+    ]);
+    expect((await adapter.list(['compute-small-2' as NodeName])).map((i) => i.id)).toEqual(['alpha-compute-small-2']);
+  });
+
+  it('spot sets provisioningModel SPOT with DELETE on preemption', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    await adapter.launch({ ...batch(rt, 'small', [1], ZA), spot: true });
+    const body = fake.callsOf('bulkInsert')[0]?.params.body as { instanceProperties: { scheduling: Record<string, unknown> } };
+    expect(body.instanceProperties.scheduling).toMatchObject({ provisioningModel: 'SPOT', instanceTerminationAction: 'DELETE' });
+  });
+
+  it('is idempotent: existing names are not created twice', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    const first = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
+    const again = await adapter.launch(batch(rt, 'small', [1, 2, 3], ZA));
+    expect(first.launched).toHaveLength(2);
+    expect(again.launched.map((i) => i.id).sort()).toEqual(['alpha-compute-small-1', 'alpha-compute-small-2', 'alpha-compute-small-3']);
+    expect(fake.live('alpha')).toHaveLength(3);
+    const ids = fake.live('alpha').map((i) => i.id);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('capacity per machine type and per zone comes back as kind capacity with the operation error code', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    fake.faults.capacity({ instanceType: 'e2-small' });
+    fake.faults.capacity({ zone: ZB, code: 'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS' });
+    const byType = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
+    expect(byType.launched).toEqual([]);
+    expect(byType.failed.map((f) => [f.node, f.kind, f.code])).toEqual([
+      ['compute-small-1', 'capacity', 'ZONE_RESOURCE_POOL_EXHAUSTED'],
+      ['compute-small-2', 'capacity', 'ZONE_RESOURCE_POOL_EXHAUSTED'],
+    ]);
+    const byZone = await adapter.launch(batch(rt, 'small', [1], ZB, 'e2-medium'));
+    expect(byZone.failed[0]).toMatchObject({ kind: 'capacity', code: 'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS' });
+    const ok = await adapter.launch(batch(rt, 'small', [1, 2], ZA, 'e2-medium'));
+    expect(ok.launched).toHaveLength(2);
+    expect(fake.live()).toHaveLength(2);
+  });
+
+  it('quota errors are kind quota', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    fake.faults.capacity({ code: 'QUOTA_EXCEEDED', times: 1 });
+    const r = await adapter.launch(batch(rt, 'big', [1], ZA));
+    expect(r.failed[0]).toMatchObject({ kind: 'quota', code: 'QUOTA_EXCEEDED' });
+  });
+
+  it('partial launch: K of N launched, the rest failed as capacity', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    fake.faults.partial(2);
+    const r = await adapter.launch(batch(rt, 'small', range(1, 5), ZA));
+    expect(r.launched).toHaveLength(2);
+    expect(r.failed).toHaveLength(3);
+    expect(r.failed.every((f) => f.kind === 'capacity' && f.code === 'ZONE_RESOURCE_POOL_EXHAUSTED')).toBe(true);
+    expect(new Set([...r.launched.map((i) => i.node), ...r.failed.map((f) => f.node)]).size).toBe(5);
+  });
+
+  it('throttling (403 rateLimitExceeded) and 503s are retried within the budget', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    fake.faults.throttle(3, 'bulkInsert');
+    fake.faults.serverError(1, 'list');
+    const r = await adapter.launch(batch(rt, 'small', [1], ZA));
+    expect(r.launched).toHaveLength(1);
+    expect(calls.filter((c) => c.errorCode === 'rateLimitExceeded')).toHaveLength(3);
+    expect(calls.filter((c) => c.operation === 'instances.list' && c.errorCode)).toHaveLength(1);
+    expect(fake.live()).toHaveLength(1);
+  });
+
+  it('throttling past the budget is a CitcError CLOUD_THROTTLED', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    const tight = make(300);
+    fake.faults.throttle(1000);
+    const err = await tight.launch(batch(rt, 'small', [1], ZA)).catch((e) => e);
+    expect(err).toBeInstanceOf(CitcError);
+    expect((err as CitcError).code).toBe('CLOUD_THROTTLED');
+    expect(fake.live()).toHaveLength(0);
+  });
+
+  it('slow replies still complete', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    fake.faults.slow(150);
+    const r = await adapter.launch(batch(rt, 'small', [1], ZA));
+    expect(r.launched).toHaveLength(1);
+    expect(calls[0]?.ms).toBeGreaterThanOrEqual(140);
+  });
+});
+
+describe('GcpAdapter.terminate / list', () => {
+  it('deletes present, absent and half-present instances; 404 counts as gone', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    const r = await adapter.launch(batch(rt, 'small', range(1, 4), ZA));
+    const [a, b, c, d] = [...r.launched].sort((x, y) => x.id.localeCompare(y.id)) as [
+      (typeof r.launched)[0],
+      (typeof r.launched)[0],
+      (typeof r.launched)[0],
+      (typeof r.launched)[0],
+    ];
+    expect(await adapter.terminate([a])).toEqual({ terminated: [a.id], failed: [] });
+    const ghost = { ...b, id: 'alpha-compute-small-99', name: 'alpha-compute-small-99' };
+    expect(await adapter.terminate([ghost])).toEqual({ terminated: [ghost.id], failed: [] });
+    const half = await adapter.terminate([b, ghost, c]);
+    expect(half.terminated.sort()).toEqual([b.id, c.id, ghost.id].sort());
+    expect(await adapter.waitGone([a, b, c], Date.now() + 2000)).toEqual([]);
+    expect(fake.live().map((i) => i.name)).toEqual([d.id]);
+  });
+
+  it('waitGone returns instances still deleting at the deadline', async () => {
+    await restart({ operationMs: 400 });
+    const rt = testRuntime('gcp', fake.endpoint);
+    const r = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
+    await adapter.terminate(r.launched);
+    expect(await adapter.waitGone(r.launched, Date.now() + 100)).toHaveLength(2);
+    expect(await adapter.waitGone(r.launched, Date.now() + 3000)).toEqual([]);
+  });
+
+  it('terminates instances known only by name (no zone) by looking them up', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    await adapter.launch(batch(rt, 'big', [1], ZB));
+    const stub = { id: 'alpha-compute-big-1', name: '', node: '', cluster: '', zone: '', instanceType: '', state: 'other' as const };
+    expect((await adapter.terminate([stub])).terminated).toEqual(['alpha-compute-big-1']);
+    expect(fake.live()).toHaveLength(0);
+  });
+
+  it('paginates over more than 1000 instances and deletes them all', async () => {
+    fake.seed(
+      'proj',
+      ZA,
+      range(1, 1200).map((i) => `alpha-compute-small-${i}`),
+      { 'citc-cluster': 'alpha' },
+    );
+    fake.seed(
+      'proj',
+      ZA,
+      range(1, 20).map((i) => `beta-compute-small-${i}`),
+      { 'citc-cluster': 'beta' },
+    );
+    const all = await adapter.list();
+    expect(all).toHaveLength(1200);
+    expect(new Set(all.map((i) => i.node)).size).toBe(1200);
+    // 3 pages in zone a, 1 in zone b.
+    expect(calls.filter((c) => c.operation === 'instances.list')).toHaveLength(4);
+    const t = await adapter.terminate(all);
+    expect(t.terminated).toHaveLength(1200);
+    expect(await adapter.waitGone(all, Date.now() + 5000)).toEqual([]);
+    expect(fake.live('alpha')).toHaveLength(0);
+    expect(fake.live('beta')).toHaveLength(20);
+  });
+
+  it("never lists another cluster's instances", async () => {
+    const beta = make(5000, 'beta');
+    await adapter.launch(batch(testRuntime('gcp', fake.endpoint), 'small', [1, 2], ZA));
+    await beta.launch(batch(testRuntime('gcp', fake.endpoint, 'beta'), 'small', [1, 2, 3], ZA));
+    expect((await adapter.list()).map((i) => i.cluster)).toEqual(['alpha', 'alpha']);
+    expect((await beta.list()).map((i) => i.id).sort()).toEqual(['beta-compute-small-1', 'beta-compute-small-2', 'beta-compute-small-3']);
+  });
+
+  it('emits created/terminated events with node and IP', async () => {
+    const events: string[] = [];
+    fake.on('instance', (e) => events.push(`${e.type}:${e.node}:${e.ip}`));
+    const r = await adapter.launch(batch(testRuntime('gcp', fake.endpoint), 'big', [1], ZA));
+    await adapter.terminate(r.launched);
+    const ip = r.launched[0]?.privateIp;
+    expect(events).toEqual([`created:compute-big-1:${ip}`, `terminated:compute-big-1:${ip}`]);
+  });
+});

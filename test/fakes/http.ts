@@ -1,0 +1,95 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type CallRecord, type FaultSpec, Faults, type InstanceEvent } from './faults.js';
+
+export interface Reply {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+/**
+ * The loopback HTTP server both fakes share: binds 127.0.0.1 only, serves the control paths
+ * (POST /__fake/faults, GET /__fake/state, GET /__fake/calls), delays replies when told.
+ */
+export abstract class FakeServer extends EventEmitter {
+  readonly faults = new Faults();
+  readonly calls: CallRecord[] = [];
+  private server: Server | undefined;
+  port = 0;
+
+  protected abstract handle(method: string, url: URL, body: string): Reply | Promise<Reply>;
+  abstract state(): unknown;
+
+  async start(port = 0): Promise<number> {
+    this.server = createServer((req, res) => void this.serve(req, res));
+    this.server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, '127.0.0.1', resolve);
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  /** Calls of one operation (the fakes' call log), for assertions on API usage. */
+  callsOf(operation: string): CallRecord[] {
+    return this.calls.filter((c) => c.operation === operation);
+  }
+
+  override on(event: 'instance', listener: (e: InstanceEvent) => void): this {
+    return super.on(event, listener);
+  }
+
+  protected emitInstance(e: InstanceEvent): void {
+    this.emit('instance', e);
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let reply: Reply;
+    try {
+      if (url.pathname === '/__fake/faults' && req.method === 'POST') {
+        this.faults.apply(JSON.parse(body || '{}') as FaultSpec);
+        reply = json(200, this.faults.snapshot());
+      } else if (url.pathname === '/__fake/state') {
+        reply = json(200, this.state());
+      } else if (url.pathname === '/__fake/calls') {
+        reply = json(200, this.calls);
+      } else {
+        if (this.faults.slowMs > 0) await new Promise((r) => setTimeout(r, this.faults.slowMs));
+        reply = await this.handle(req.method ?? 'GET', url, body);
+      }
+    } catch (err) {
+      reply = json(500, {
+        error: { code: 500, message: (err as Error).stack ?? String(err) },
+      });
+    }
+    res.writeHead(reply.status, {
+      'content-type': reply.contentType,
+      'content-length': Buffer.byteLength(reply.body),
+    });
+    res.end(reply.body);
+  }
+}
+
+export function json(status: number, value: unknown): Reply {
+  return {
+    status,
+    body: JSON.stringify(value),
+    contentType: 'application/json',
+  };
+}

@@ -1,0 +1,32 @@
+# The compute image of cluster gdemo: rendered by `citc image rebuild`. Builds on Packer 1.6.6
+# (builders bundled) and, with plugins.pkr.hcl beside it, on current Packer after `packer init`.
+locals {
+  stamp = formatdate("YYYYMMDDhhmmss", timestamp())
+}
+
+source "googlecompute" "compute" {
+  project_id              = "citc-test"
+  zone                    = "europe-west4-a"
+  machine_type            = "e2-standard-2"
+  source_image_family     = "debian-12"
+  source_image_project_id = ["debian-cloud"]
+  image_name              = "citc-gdemo-compute-${local.stamp}"
+  image_family            = "citc-gdemo-compute"
+  ssh_username            = "packer"
+  image_labels = {
+    "citc-cluster" = "gdemo"
+    "citc-role" = "compute-image"
+  }
+}
+
+build {
+  sources = ["source.googlecompute.compute"]
+
+  # The compute side of citc's playbook: the same roles an admin can run by hand.
+  provisioner "ansible" {
+    playbook_file   = "/CITC/ansible/compute.yml"
+    extra_arguments = ["--extra-vars", "@/WORKDIR/ansible/group_vars.yml"]
+    use_proxy       = false
+    ansible_env_vars = ["ANSIBLE_HOST_KEY_CHECKING=False"]
+  }
+}

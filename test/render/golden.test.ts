@@ -1,0 +1,56 @@
+import { describe, it } from 'vitest';
+import { buildGroupVars, renderGroupVars } from '../../src/ansible/group-vars.js';
+import { renderInventory } from '../../src/ansible/inventory.js';
+import type { ClusterConfig } from '../../src/core/config/types.js';
+import type { ClusterState } from '../../src/core/state.js';
+import { renderPackerTemplate } from '../../src/render/packer.js';
+import { renderSlurmFiles, slurmConfOptions } from '../../src/render/slurm-conf.js';
+import { awsCluster, gcpCluster } from './fixtures.js';
+import { expectGolden } from './golden.js';
+
+// Fixed stand-ins for the machine-specific paths, so the golden files are the same everywhere.
+const WORK = '/WORKDIR';
+const ANSIBLE = '/CITC/ansible';
+
+const clusters: Record<string, ClusterConfig> = { aws: awsCluster(), gcp: gcpCluster() };
+
+function deployedState(config: ClusterConfig): ClusterState {
+  return {
+    version: 1,
+    cluster: config.name,
+    provider: config.provider.kind,
+    deploy: {
+      stackDir: `${WORK}/stack`,
+      synthesizedAt: '2026-11-22T00:00:00Z',
+      appliedAt: '2026-11-22T00:05:00Z',
+      outputs: { management_public_ip: '203.0.113.10', management_private_ip: '10.0.0.10', storage_address: '10.0.9.2', storage_export_prefix: '/share' },
+    },
+  };
+}
+
+describe.each(Object.keys(clusters))('golden files of the %s example', (name) => {
+  const config = clusters[name] as ClusterConfig;
+  const state = deployedState(config);
+
+  it('slurm.conf, cgroup.conf and gres.conf', async () => {
+    const files = renderSlurmFiles(config, slurmConfOptions(config, { controller: { addr: '10.0.0.10' } }));
+    for (const [file, text] of Object.entries(files)) await expectGolden(`${name}/${file}`, text as string);
+  });
+
+  it('inventory.ini and group_vars.yml', async () => {
+    await expectGolden(`${name}/inventory.ini`, renderInventory(config, state));
+    const vars = buildGroupVars(
+      config,
+      state,
+      { renderedDir: `${WORK}/rendered`, mungeKey: `${WORK}/secrets/munge.key`, hooksDist: '/CITC/dist/hooks' },
+      { runtimeRendered: true },
+    );
+    await expectGolden(`${name}/group_vars.yml`, renderGroupVars(vars));
+  });
+
+  it('the Packer template', async () => {
+    const files = renderPackerTemplate(config, { playbook: `${ANSIBLE}/compute.yml`, extraVarsFile: `${WORK}/ansible/group_vars.yml` });
+    await expectGolden(`${name}/packer.compute.pkr.hcl`, files['compute.pkr.hcl']);
+    await expectGolden(`${name}/packer.plugins.pkr.hcl`, files['plugins.pkr.hcl']);
+  });
+});

@@ -1,0 +1,216 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * A real munged + slurmctld (Debian's Slurm 22.05) in a temporary directory, on free loopback ports,
+ * with its own munge socket, so tests never touch a Slurm or munge already running on the machine.
+ * No slurmd: the nodes are State=CLOUD and stay powered down unless a test powers them up.
+ */
+export interface SlurmNodeDef {
+  name: string;
+  cpus?: number;
+  features?: string[];
+}
+
+export interface SlurmctldOptions {
+  nodes: SlurmNodeDef[];
+  /** Partition name -> node names. Default: one partition "debug" with every node. */
+  partitions?: Record<string, string[]>;
+  resumeProgram?: string;
+  suspendProgram?: string;
+  resumeFailProgram?: string;
+  resumeTimeout?: number;
+  suspendTimeout?: number;
+  suspendTime?: number;
+  /** Extra lines appended to slurm.conf. */
+  extra?: string[];
+}
+
+export interface Slurmctld {
+  dir: string;
+  conf: string;
+  env: { SLURM_CONF: string };
+  scontrol(...args: string[]): Promise<string>;
+  /** `scontrol show node -o` parsed into key=value maps, by node name. */
+  showNodes(names?: string): Promise<Map<string, Record<string, string>>>;
+  log(): Promise<string>;
+  /** Polls until every named node's State matches `state`; returns the last view. */
+  waitForState(names: readonly string[], state: RegExp, ms?: number): Promise<Map<string, Record<string, string>>>;
+  /** Polls until `pred` holds for the `scontrol show node` view; returns that view. */
+  waitForNodes(
+    what: string,
+    pred: (nodes: Map<string, Record<string, string>>) => boolean,
+    ms?: number,
+  ): Promise<Map<string, Record<string, string>>>;
+  stop(): Promise<void>;
+}
+
+export const SCONTROL = '/usr/bin/scontrol';
+const MUNGE_KEY = '/etc/munge/munge.key';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.pid === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+export async function startSlurmctld(opts: SlurmctldOptions): Promise<Slurmctld> {
+  const dir = await mkdtemp(join(tmpdir(), 'citc-slurmctld-'));
+  for (const d of ['state', 'spool', 'log', 'munge']) await mkdir(join(dir, d), { recursive: true });
+  const socket = join(dir, 'munge', 'munge.socket');
+  const munged = spawn(
+    '/usr/sbin/munged',
+    [
+      '--foreground',
+      '--force',
+      `--socket=${socket}`,
+      `--key-file=${MUNGE_KEY}`,
+      `--pid-file=${join(dir, 'munge', 'munged.pid')}`,
+      `--log-file=${join(dir, 'log', 'munged.log')}`,
+      `--seed-file=${join(dir, 'munge', 'munged.seed')}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  let slurmctld: ChildProcess | undefined;
+  try {
+    await waitFor('munged socket', 10_000, async () => {
+      await readFile(join(dir, 'munge', 'munged.pid'));
+      return munged.exitCode === null;
+    });
+    const port = await freePort();
+    const nodeLines = opts.nodes.map((n) => {
+      const feat = n.features?.length ? ` Feature=${n.features.join(',')}` : '';
+      return `NodeName=${n.name} CPUs=${n.cpus ?? 1} State=CLOUD${feat}`;
+    });
+    const parts = opts.partitions ?? { debug: opts.nodes.map((n) => n.name) };
+    const partLines = Object.entries(parts).map(
+      ([name, nodes], i) => `PartitionName=${name} Nodes=${nodes.join(',')} Default=${i === 0 ? 'YES' : 'NO'} State=UP`,
+    );
+    const conf = join(dir, 'slurm.conf');
+    const lines = [
+      'ClusterName=citctest',
+      'SlurmctldHost=localhost(127.0.0.1)',
+      'SlurmUser=root',
+      'SlurmdUser=root',
+      'AuthType=auth/munge',
+      `AuthInfo=socket=${socket}`,
+      `StateSaveLocation=${dir}/state`,
+      `SlurmdSpoolDir=${dir}/spool/%n`,
+      `SlurmctldPidFile=${dir}/slurmctld.pid`,
+      `SlurmctldLogFile=${dir}/log/slurmctld.log`,
+      `SlurmctldPort=${port}`,
+      `SlurmdPort=${await freePort()}`,
+      'ProctrackType=proctrack/linuxproc',
+      'TaskPlugin=task/none',
+      'JobAcctGatherType=jobacct_gather/none',
+      'MpiDefault=none',
+      'ReturnToService=2',
+      'SelectType=select/cons_tres',
+      `ResumeProgram=${opts.resumeProgram ?? '/bin/true'}`,
+      `SuspendProgram=${opts.suspendProgram ?? '/bin/true'}`,
+      ...(opts.resumeFailProgram ? [`ResumeFailProgram=${opts.resumeFailProgram}`] : []),
+      `SuspendTime=${opts.suspendTime ?? 300}`,
+      `SuspendTimeout=${opts.suspendTimeout ?? 10}`,
+      `ResumeTimeout=${opts.resumeTimeout ?? 60}`,
+      'TreeWidth=65533',
+      'SlurmctldParameters=idle_on_node_suspend',
+      'SlurmctldDebug=debug',
+      'DebugFlags=Power',
+      // Without it, powered-down CLOUD nodes are hidden from scontrol show node.
+      'PrivateData=cloud',
+      ...nodeLines,
+      ...partLines,
+      ...(opts.extra ?? []),
+    ];
+    await writeFile(conf, `${lines.join('\n')}\n`);
+    const env = { SLURM_CONF: conf };
+    slurmctld = spawn('/usr/sbin/slurmctld', ['-D', '-c', '-f', conf], { stdio: 'ignore', env });
+    const scontrol = async (...args: string[]) => (await run(SCONTROL, args, { env })).stdout;
+    await waitFor('slurmctld to answer', 20_000, async () => {
+      if (slurmctld?.exitCode !== null) throw new Error('slurmctld exited');
+      await scontrol('ping');
+      return true;
+    });
+    const ctld = slurmctld;
+    const waitForNodes: Slurmctld['waitForNodes'] = async (what, pred, ms = 15_000) => {
+      let last = new Map<string, Record<string, string>>();
+      await waitFor(what, ms, async () => {
+        last = parseShowNodes(await scontrol('show', 'node', '-o'));
+        return pred(last);
+      });
+      return last;
+    };
+    return {
+      dir,
+      conf,
+      env,
+      scontrol,
+      async showNodes(names?: string) {
+        const out = await scontrol('show', 'node', '-o', ...(names ? [names] : []));
+        return parseShowNodes(out);
+      },
+      waitForNodes,
+      waitForState: (names, state, ms = 15_000) =>
+        waitForNodes(`${names.join(',')} to be ${state}`, (v) => names.every((n) => state.test(v.get(n)?.State ?? '')), ms),
+      log: () => readFile(join(dir, 'log', 'slurmctld.log'), 'utf8'),
+      async stop() {
+        await stopChild(ctld);
+        await stopChild(munged);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await stopChild(slurmctld);
+    await stopChild(munged);
+    throw err;
+  }
+}
+
+/** `scontrol show node -o`: one node per line, `Key=Value` pairs; Reason runs to the end of its text. */
+export function parseShowNodes(out: string): Map<string, Record<string, string>> {
+  const nodes = new Map<string, Record<string, string>>();
+  for (const line of out.split('\n')) {
+    if (!line.startsWith('NodeName=')) continue;
+    const rec: Record<string, string> = {};
+    // Reason= may contain spaces and is followed by its [user@time] stamp; take it whole first.
+    const reasonAt = line.indexOf(' Reason=');
+    const head = reasonAt >= 0 ? line.slice(0, reasonAt) : line;
+    if (reasonAt >= 0) rec.Reason = line.slice(reasonAt + ' Reason='.length).trim();
+    for (const tok of head.split(/\s+/)) {
+      const eq = tok.indexOf('=');
+      if (eq > 0) rec[tok.slice(0, eq)] = tok.slice(eq + 1);
+    }
+    if (rec.NodeName) nodes.set(rec.NodeName, rec);
+  }
+  return nodes;
+}
