@@ -1,0 +1,7 @@
+import { join } from 'node:path';
+import { packageRoot } from '../render/package-root.js';
+
+/** The shipped example cluster files; `citc init` writes these, so there is one source of truth. */
+export function examplePath(provider: 'aws' | 'gcp'): string {
+  return join(packageRoot(), 'examples', `${provider}.yaml`);
+}

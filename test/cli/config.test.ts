@@ -1,0 +1,117 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from '../support/cli.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'citc-cli-'));
+});
+
+describe('citc validate', () => {
+  it.each(['aws', 'gcp'])('accepts the shipped %s example', async (provider) => {
+    const r = await runCli(['validate', `examples/${provider}.yaml`]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`cluster hpc-${provider} on ${provider} .* is valid`));
+  });
+
+  it('reports every error of a broken copy with its line, and exits 2 without writing anything', async () => {
+    const text = (await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8'))
+      .replace('diskGb: 50', 'diskGb: fifty') // wrong type
+      .replace('  suspendTime: 300', '  suspendTime: 300\n  suspendTimeOut: 60') // unknown key
+      .replace('        cpus: 4\n', '') // missing required field (gpu shape)
+      .replace('maxNodes: 40', 'maxNodes: -1'); // out of range
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(broken, text);
+    const before = await readdir(dir);
+    const r = await runCli(['validate', broken]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^citc: CONFIG_INVALID: .*broken\.yaml: 4 problems in the cluster file/);
+    const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(r.stderr).toContain(`broken.yaml:${lineOf('diskGb: fifty')}:11: management.diskGb: expected an integer from 20 to 16384, found "fifty"`);
+    expect(r.stderr).toContain(`broken.yaml:${lineOf('suspendTimeOut')}:3: slurm.suspendTimeOut: expected one of the keys`);
+    expect(r.stderr).toContain('(did you mean suspendTimeout?)');
+    expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+: partitions\[1\]\.shapes\[0\]\.cpus: expected an integer from 1 to 1024 \(required\), found nothing/);
+    expect(r.stderr).toContain(`broken.yaml:${lineOf('maxNodes: -1')}:19: partitions[0].shapes[0].maxNodes: expected an integer from 1 to 10000, found -1`);
+    expect(await readdir(dir)).toEqual(before);
+  });
+
+  it('names a missing file and says how to make one', async () => {
+    const r = await runCli(['validate', join(dir, 'nope.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/CONFIG_NOT_FOUND: .*nope\.yaml: no such cluster file\. Create one with `citc init`/);
+  });
+
+  it('reports YAML syntax errors with their line', async () => {
+    const bad = join(dir, 'syntax.yaml');
+    await writeFile(bad, 'name: x\nprovider: [aws\n');
+    const r = await runCli(['validate', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/syntax\.yaml:\d+:\d+: \(top level\): expected valid YAML/);
+  });
+
+  it('gives --json output for scripts', async () => {
+    const r = await runCli(['validate', 'examples/gcp.yaml', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ file: 'examples/gcp.yaml', valid: true, nodes: 154 });
+  });
+});
+
+describe('citc config show', () => {
+  it('prints effective values with their sources: default < file < env < flag', async () => {
+    const r = await runCli(['config', 'show', 'examples/aws.yaml', '--json', '--set', 'slurm.resumeTimeout=900'], {
+      env: { CITC_SLURM_SUSPEND_TIME: '120', CITC_SLURM_RESUME_TIMEOUT: '700' },
+    });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.config.slurm).toMatchObject({ suspendTime: 120, resumeTimeout: 900, suspendTimeout: 120, resumeRate: 0 });
+    expect(out.sources['slurm.suspendTime']).toBe('env CITC_SLURM_SUSPEND_TIME');
+    expect(out.sources['slurm.resumeTimeout']).toBe('--set slurm.resumeTimeout=900');
+    expect(out.sources['slurm.resumeRate']).toBe('default');
+    expect(out.sources.name).toBe('examples/aws.yaml:6');
+  });
+
+  it('prints a table for people', async () => {
+    const r = await runCli(['config', 'show', 'examples/gcp.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^provider\.project\s+"my-research-project"\s+# examples\/gcp\.yaml:13$/m);
+    expect(r.stdout).toMatch(/^slurm\.suspendRate\s+0\s+# default$/m);
+  });
+
+  it('rejects a bad override with exit 2, naming the flag', async () => {
+    const r = await runCli(['config', 'show', 'examples/aws.yaml', '--set', 'slurm.suspendTim=5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--set slurm.suspendTim=5: slurm.suspendTim: expected a field of citc.yaml');
+    expect(r.stderr).toContain('did you mean slurm.suspendTime?');
+  });
+});
+
+describe('citc init', () => {
+  it('writes the example, refuses to overwrite it, and overwrites with --force', async () => {
+    const target = join(dir, 'new', 'citc.yaml');
+    const first = await runCli(['init', '--provider', 'gcp', '--name', 'climate', target]);
+    expect(first.code).toBe(0);
+    const written = await readFile(target, 'utf8');
+    expect(written).toMatch(/^name: climate$/m);
+    expect(written).toContain('# citc cluster file: an elastic Slurm cluster on Google Cloud.');
+    expect((await runCli(['validate', target])).code).toBe(0);
+
+    await writeFile(target, 'mine');
+    const again = await runCli(['init', target]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/FILE_EXISTS: .*citc\.yaml: the file exists already\. Pass --force/);
+    expect(await readFile(target, 'utf8')).toBe('mine');
+
+    const forced = await runCli(['init', '--force', target]);
+    expect(forced.code).toBe(0);
+    expect(await readFile(target, 'utf8')).toBe(await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8'));
+  });
+
+  it('rejects an invalid name and an unknown provider as usage errors', async () => {
+    expect((await runCli(['init', '--name', 'Bad_Name', join(dir, 'x.yaml')])).code).toBe(2);
+    expect((await runCli(['init', '--provider', 'azure', join(dir, 'y.yaml')])).code).toBe(2);
+  });
+});
