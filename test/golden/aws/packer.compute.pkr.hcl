@@ -1,4 +1,4 @@
-# The compute image of cluster demo: rendered by `citc image rebuild`. Builds on Packer 1.6.6
+# The compute image of cluster hpc-aws: rendered by `citc image rebuild`. Builds on Packer 1.6.6
 # (builders bundled) and, with plugins.pkr.hcl beside it, on current Packer after `packer init`.
 locals {
   stamp = formatdate("YYYYMMDDhhmmss", timestamp())
@@ -7,7 +7,7 @@ locals {
 source "amazon-ebs" "compute" {
   region        = "us-east-1"
   instance_type = "t3.medium"
-  ami_name      = "citc-demo-compute-${local.stamp}"
+  ami_name      = "citc-hpc-aws-compute-${local.stamp}"
   ssh_username  = "rocky"
   source_ami_filter {
     filters = {
@@ -20,8 +20,9 @@ source "amazon-ebs" "compute" {
     most_recent = true
   }
   tags = {
-    "team" = "hpc"
-    "citc:cluster" = "demo"
+    "project" = "climate-model"
+    "cost-center" = "4711"
+    "citc:cluster" = "hpc-aws"
     "citc:role" = "compute-image"
   }
 }

@@ -1,20 +1,21 @@
-# The compute image of cluster gdemo: rendered by `citc image rebuild`. Builds on Packer 1.6.6
+# The compute image of cluster hpc-gcp: rendered by `citc image rebuild`. Builds on Packer 1.6.6
 # (builders bundled) and, with plugins.pkr.hcl beside it, on current Packer after `packer init`.
 locals {
   stamp = formatdate("YYYYMMDDhhmmss", timestamp())
 }
 
 source "googlecompute" "compute" {
-  project_id              = "citc-test"
+  project_id              = "my-research-project"
   zone                    = "europe-west4-a"
   machine_type            = "e2-standard-2"
-  source_image_family     = "debian-12"
-  source_image_project_id = ["debian-cloud"]
-  image_name              = "citc-gdemo-compute-${local.stamp}"
-  image_family            = "citc-gdemo-compute"
+  source_image_family     = "rocky-linux-9"
+  source_image_project_id = ["rocky-linux-cloud"]
+  image_name              = "citc-hpc-gcp-compute-${local.stamp}"
+  image_family            = "citc-hpc-gcp-compute"
   ssh_username            = "packer"
   image_labels = {
-    "citc-cluster" = "gdemo"
+    "project" = "climate-model"
+    "citc-cluster" = "hpc-gcp"
     "citc-role" = "compute-image"
   }
 }
