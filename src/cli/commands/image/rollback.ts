@@ -1,39 +1,37 @@
-import { resolve } from 'node:path';
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { loadClusterConfig } from '../../../config/load.js';
-import { CitcError } from '../../../core/errors.js';
 import { type ActivateOutcome, activateImage } from '../../../image/activate.js';
 import { rollbackRecordedImage } from '../../../image/rollback.js';
 import { clusterWorkDir } from '../../../state/file.js';
+import { CitcCommand, configFlags, configPathOf, fileArg } from '../../base.js';
 
-export default class ImageRollback extends Command {
+export default class ImageRollback extends CitcCommand {
   static override summary = 'Make the previous compute image current again';
   static override description =
     'Swaps the current image with the newest previous one in the state file (run it twice to undo) and, on a deployed cluster, installs the change on the management node.';
-  static override examples = ['<%= config.bin %> image rollback'];
+  static override examples = ['<%= config.bin %> image rollback', '<%= config.bin %> image rollback prod.yaml --no-install'];
   static override enableJsonFlag = true;
+  static override args = { file: fileArg };
   static override flags = {
-    config: Flags.string({ char: 'c', summary: 'Path of citc.yaml.', default: 'citc.yaml' }),
+    ...configFlags,
     'work-dir': Flags.string({ summary: 'Work directory of the cluster (default .citc/<cluster> beside citc.yaml).' }),
-    'no-install': Flags.boolean({ summary: 'Only change the state file; do not update the management node.', default: false }),
+    'no-install': Flags.boolean({
+      summary: 'Only change the state file; do not update the management node.',
+      default: false,
+    }),
   };
 
   async run(): Promise<{ current: string; replaced: string; installed: ActivateOutcome }> {
-    const { flags } = await this.parse(ImageRollback);
-    try {
-      const configPath = resolve(flags.config);
-      const config = await loadClusterConfig(configPath);
-      const workDir = clusterWorkDir(configPath, config.name, flags['work-dir']);
-      const { current, replaced } = await rollbackRecordedImage(config, workDir);
-      this.log(`Compute image of ${config.name} is now ${current.id} (was ${replaced.id}).`);
-      const installed: ActivateOutcome = flags['no-install']
-        ? { installed: false, reason: '--no-install' }
-        : await activateImage({ config, workDir, onProgress: (l) => this.jsonEnabled() || this.logToStderr(l) });
-      if (!installed.installed) this.log(`Not installed on the management node: ${installed.reason}.`);
-      return { current: current.id, replaced: replaced.id, installed };
-    } catch (err) {
-      if (err instanceof CitcError) this.error(`${err.code}: ${err.toLine()}`, { exit: err.exitCode, code: err.code });
-      throw err;
-    }
+    const { args, flags } = await this.parse(ImageRollback);
+    const configPath = configPathOf(args.file, flags.config);
+    const config = await loadClusterConfig(configPath, { env: process.env });
+    const workDir = clusterWorkDir(configPath, config.name, flags['work-dir']);
+    const { current, replaced } = await rollbackRecordedImage(config, workDir);
+    this.log(`Compute image of ${config.name} is now ${current.id} (was ${replaced.id}).`);
+    const installed: ActivateOutcome = flags['no-install']
+      ? { installed: false, reason: '--no-install' }
+      : await activateImage({ config, workDir, onProgress: (l) => this.progress(l) });
+    if (!installed.installed) this.log(`Not installed on the management node: ${installed.reason}.`);
+    return { current: current.id, replaced: replaced.id, installed };
   }
 }
