@@ -8,6 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { pruneComputeProtos } from './prune-gce-protos.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argOf = (flag) => {
@@ -33,6 +34,18 @@ if (!existsSync(join(root, 'src/cloud/factory.ts'))) {
   process.exit(1);
 }
 
+// The GCE clients parse and hash their protos.json when built: ship only the types the hooks use.
+const gceProtos = {
+  name: 'gce-protos',
+  setup(b) {
+    b.onLoad({ filter: /@google-cloud[\\/]compute[\\/]build[\\/]protos[\\/]protos\.json$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const full = JSON.parse(await readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify(pruneComputeProtos(full)), loader: 'json' };
+    });
+  },
+};
+
 const started = Date.now();
 await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
@@ -50,6 +63,9 @@ const result = await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // ESM builds first: esbuild tree-shakes them, so the EC2 chunk keeps the 3 commands the hooks send
+  // instead of all 700 (CommonJS builds cannot be shaken).
+  mainFields: ['module', 'main'],
   target: 'node20',
   minify: true,
   // proto3-json-serializer recognises int64 values by `constructor.name === 'Long'`: minified names
@@ -59,9 +75,12 @@ const result = await build({
   sourcemap: 'linked',
   banner: { js: banner },
   metafile: true,
+  plugins: [gceProtos],
   logLevel: 'warning',
 });
 if (process.argv.includes('--metafile')) await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
 const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs'));
 const total = outputs.reduce((n, [, o]) => n + o.bytes, 0);
-console.log(`bundled ${outputs.length} files, ${(total / 1e6).toFixed(2)} MB, in ${Date.now() - started} ms -> ${outdir}`);
+console.log(
+  `bundled ${outputs.length} files, ${(total / 1e6).toFixed(2)} MB, in ${Date.now() - started} ms -> ${outdir}`,
+);

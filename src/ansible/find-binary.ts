@@ -3,7 +3,11 @@ import { delimiter, join } from 'node:path';
 import { CitcError, ExitCode } from '../core/errors.js';
 
 /** Finds an executable on PATH, or throws the exit-3 error naming what to install. */
-export async function findBinary(name: string, installHint: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function findBinary(
+  name: string,
+  installHint: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);

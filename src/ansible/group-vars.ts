@@ -63,7 +63,9 @@ export function buildGroupVars(
     citc_network_cidr: config.network.cidr,
     citc_storage_kind: config.storage.kind,
     citc_storage_mounts: config.storage.mounts,
-    citc_storage_server: managed ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageAddress) ?? '') : managementHostName(config.name),
+    citc_storage_server: managed
+      ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageAddress) ?? '')
+      : managementHostName(config.name),
     citc_storage_export_prefix: managed ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageExportPrefix) ?? '') : '',
     citc_users: config.users.map((u, i) => ({ name: u.name, uid: FIRST_USER_UID + i, ssh_keys: u.sshKeys })),
     citc_gres: config.partitions.some((p) => p.shapes.some((s) => (s.gpus?.count ?? 0) > 0)),

@@ -17,15 +17,23 @@ export interface InventoryOptions {
 export const GCP_SSH_USER = 'citc';
 
 /** Pure: inventory.ini with the management node, reachable at the address deploy recorded. */
-export function renderInventory(config: ClusterConfig, state: ClusterState | undefined, opts: InventoryOptions = {}): string {
+export function renderInventory(
+  config: ClusterConfig,
+  state: ClusterState | undefined,
+  opts: InventoryOptions = {},
+): string {
   const outputs = state?.deploy?.outputs;
   const host = opts.host ?? outputOf(outputs, ANSIBLE_OUTPUTS.managementPublicIp);
   if (!host) {
-    throw new CitcError('ANSIBLE_NO_MANAGEMENT_ADDRESS', `the deploy state has no ${ANSIBLE_OUTPUTS.managementPublicIp} output`, {
-      subject: config.name,
-      remedy: 'Run `citc deploy` so the management node exists and its address is recorded.',
-      exitCode: ExitCode.usage,
-    });
+    throw new CitcError(
+      'ANSIBLE_NO_MANAGEMENT_ADDRESS',
+      `the deploy state has no ${ANSIBLE_OUTPUTS.managementPublicIp} output`,
+      {
+        subject: config.name,
+        remedy: 'Run `citc deploy` so the management node exists and its address is recorded.',
+        exitCode: ExitCode.usage,
+      },
+    );
   }
   const user =
     outputOf(outputs, ANSIBLE_OUTPUTS.managementSshUser) ??

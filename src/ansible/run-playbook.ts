@@ -7,7 +7,8 @@ import { findBinary } from './find-binary.js';
 import { type WriteAnsibleInputsOptions, writeAnsibleInputs } from './inputs.js';
 import { playbookProgress } from './progress.js';
 
-export const ANSIBLE_INSTALL_HINT = 'Install Ansible (Debian/Ubuntu: apt-get install ansible; elsewhere: pipx install ansible-core).';
+export const ANSIBLE_INSTALL_HINT =
+  'Install Ansible (Debian/Ubuntu: apt-get install ansible; elsewhere: pipx install ansible-core).';
 
 export interface RunManagementPlaybookOptions extends Omit<WriteAnsibleInputsOptions, 'workDir' | 'config' | 'state'> {
   workDir: string;
@@ -49,7 +50,13 @@ export async function runManagementPlaybook(opts: RunManagementPlaybookOptions):
   const recap: string[] = [];
   let inRecap = false;
   const child = execa(binary, args, {
-    env: { ...env, ANSIBLE_CONFIG: `${dir}/ansible.cfg`, ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1', PYTHONUNBUFFERED: '1' },
+    env: {
+      ...env,
+      ANSIBLE_CONFIG: `${dir}/ansible.cfg`,
+      ANSIBLE_FORCE_COLOR: '0',
+      ANSIBLE_NOCOLOR: '1',
+      PYTHONUNBUFFERED: '1',
+    },
     extendEnv: false,
     reject: false,
     all: true,
@@ -76,10 +83,14 @@ export async function runManagementPlaybook(opts: RunManagementPlaybookOptions):
   const ms = Date.now() - started;
   if (result.exitCode !== 0) {
     const reasons = tail.filter((l) => /^(fatal|ERROR!|failed:)|UNREACHABLE/.test(l.trim()));
-    throw new CitcError('PLAYBOOK_FAILED', `ansible-playbook failed (exit ${result.exitCode}): ${(reasons.length ? reasons : tail.slice(-5)).join(' | ')}`, {
-      subject: opts.config.name,
-      remedy: `Fix the cause above, then run \`citc deploy\` again (or by hand: ansible-playbook ${args.join(' ')}).`,
-    });
+    throw new CitcError(
+      'PLAYBOOK_FAILED',
+      `ansible-playbook failed (exit ${result.exitCode}): ${(reasons.length ? reasons : tail.slice(-5)).join(' | ')}`,
+      {
+        subject: opts.config.name,
+        remedy: `Fix the cause above, then run \`citc deploy\` again (or by hand: ansible-playbook ${args.join(' ')}).`,
+      },
+    );
   }
   const out: PlaybookResult = { ms, recap };
   if (inputs.runtimeSkipped) out.runtimeSkipped = inputs.runtimeSkipped;

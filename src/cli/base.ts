@@ -56,5 +56,7 @@ export abstract class CitcCommand extends Command {
 
 function isOclifUsageError(err: Error & { oclif?: { exit?: number } }): boolean {
   const name = err.constructor?.name ?? '';
-  return /^(Nonexistent|Required|Unexpected|Failed|Invalid)?(Flag|Args?|Argument)/.test(name) || name === 'CLIParseError';
+  return (
+    /^(Nonexistent|Required|Unexpected|Failed|Invalid)?(Flag|Args?|Argument)/.test(name) || name === 'CLIParseError'
+  );
 }

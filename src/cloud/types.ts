@@ -78,8 +78,13 @@ export interface ApiCall {
 }
 
 export interface CloudAdapterOptions {
-  /** Time budget in ms for throttling retries of any one call; the adapter gives up with CLOUD_THROTTLED after it. */
+  /** Most ms any one call may take with its throttling retries; the adapter gives up with CLOUD_THROTTLED after it. */
   budgetMs?: number;
+  /**
+   * Epoch ms by which every call of this adapter must be over, retries and operation waits included: the
+   * hook run's own deadline, so the budget covers the whole invocation rather than each call.
+   */
+  deadlineMs?: number;
   onApiCall?: (call: ApiCall) => void;
   /** Poll interval of waitGone and of GCE operations, ms. */
   pollMs?: number;

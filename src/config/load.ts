@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { ExitCode, CitcError } from '../core/errors.js';
 import { overridesFromEnv, overridesFromFlags } from '../core/config/overrides.js';
 import { ConfigError, type FieldPath, type LocatedProblem, type Position } from '../core/config/problem.js';
 import type { ClusterConfig } from '../core/config/types.js';
-import { validateClusterConfig, type ValueSource } from '../core/config/validate.js';
+import { type ValueSource, validateClusterConfig } from '../core/config/validate.js';
+import { CitcError, ExitCode } from '../core/errors.js';
 
 export interface LoadOptions {
   /** Environment to read CITC_* overrides from; default none (the CLI passes process.env). */

@@ -24,9 +24,7 @@ export function nodeName(partition: string, shape: string, index: number): NodeN
 
 /** The hostlist that names every node of a shape, e.g. `compute-c5-[1-10]`. */
 export function shapeHostlist(partition: string, shape: ShapeConfig): string {
-  return shape.maxNodes === 1
-    ? nodeName(partition, shape.name, 1)
-    : `${partition}-${shape.name}-[1-${shape.maxNodes}]`;
+  return shape.maxNodes === 1 ? nodeName(partition, shape.name, 1) : `${partition}-${shape.name}-[1-${shape.maxNodes}]`;
 }
 
 const NODE_NAME = /^([a-z][a-z0-9]*)-([a-z][a-z0-9]*)-([1-9][0-9]*)$/;

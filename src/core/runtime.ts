@@ -153,7 +153,8 @@ export function checkHookRuntime(raw: unknown): string | undefined {
   if (typeof r.imageId !== 'string' || r.imageId === '') return 'imageId is missing';
   const c = r.cluster;
   if (!c || typeof c.name !== 'string') return 'cluster.name is missing';
-  if (!c.provider || (c.provider.kind !== 'aws' && c.provider.kind !== 'gcp')) return 'cluster.provider.kind is not aws or gcp';
+  if (!c.provider || (c.provider.kind !== 'aws' && c.provider.kind !== 'gcp'))
+    return 'cluster.provider.kind is not aws or gcp';
   if (!Array.isArray(c.provider.zones) || c.provider.zones.length === 0) return 'cluster.provider.zones is empty';
   if (!Array.isArray(c.partitions)) return 'cluster.partitions is not a list';
   for (const [i, p] of c.partitions.entries()) {

@@ -1,7 +1,7 @@
+import type { CloudAdapter, CloudInstance } from '../cloud/types.js';
 import type { ShapeConfig } from '../core/config/types.js';
 import { CitcError, ExitCode } from '../core/errors.js';
 import type { NodeName } from '../core/naming.js';
-import type { CloudAdapter, CloudInstance } from '../cloud/types.js';
 import type { BatchOutcome, LiveInstance, PlannedBatch } from '../core/plan/types.js';
 import type { HookRuntime } from '../core/runtime.js';
 import type { HookCloud } from './cloud-port.js';
@@ -14,10 +14,12 @@ type AdapterInstance = CloudInstance;
  * Builds the hooks' cloud from the adapter in src/cloud. The factory is imported lazily and itself
  * imports only the SDK of the provider in use, so a hook pays for one SDK at start-up.
  */
-export async function createHookCloud(runtime: HookRuntime, log: HookLogger, budgetMs: number): Promise<HookCloud> {
+export async function createHookCloud(runtime: HookRuntime, log: HookLogger, deadlineMs: number): Promise<HookCloud> {
   const { createCloudAdapter } = await import('../cloud/factory.js');
   const adapter = await createCloudAdapter(runtime, {
-    budgetMs,
+    // One deadline for the whole invocation: every call, retry and operation wait shares it.
+    budgetMs: Math.max(0, deadlineMs - Date.now()),
+    deadlineMs,
     onApiCall: (c) => log.apiCall(c.operation, c.count, c.ms, c.errorCode),
   });
   return fromCloudAdapter(adapter, runtime);
@@ -70,7 +72,9 @@ export function fromCloudAdapter(adapter: AdapterLike, runtime: HookRuntime): Ho
 }
 
 function shapeOf(runtime: HookRuntime, batch: PlannedBatch): ShapeConfig {
-  const shape = runtime.cluster.partitions.find((p) => p.name === batch.partition)?.shapes.find((s) => s.name === batch.shape);
+  const shape = runtime.cluster.partitions
+    .find((p) => p.name === batch.partition)
+    ?.shapes.find((s) => s.name === batch.shape);
   if (!shape) {
     throw new CitcError('HOOK_NO_SHAPE', `no shape ${batch.shape} in partition ${batch.partition}`, {
       subject: batch.nodes.join(','),

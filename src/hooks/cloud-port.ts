@@ -22,10 +22,14 @@ export interface HookCloud {
 /** Wraps whatever the cloud threw while it was being set up or listed into one CitcError. */
 export function cloudUnavailable(err: unknown, provider: string): CitcError {
   const code = (err as { code?: string }).code ?? (err as Error)?.name ?? 'Error';
-  return new CitcError('CLOUD_UNAVAILABLE', `cannot reach the ${provider} API (${code}): ${(err as Error)?.message ?? String(err)}`, {
-    subject: provider,
-    remedy: 'Check provider.endpoint, the credentials of the management node and its network route to the API.',
-    exitCode: ExitCode.failure,
-    cause: err,
-  });
+  return new CitcError(
+    'CLOUD_UNAVAILABLE',
+    `cannot reach the ${provider} API (${code}): ${(err as Error)?.message ?? String(err)}`,
+    {
+      subject: provider,
+      remedy: 'Check provider.endpoint, the credentials of the management node and its network route to the API.',
+      exitCode: ExitCode.failure,
+      cause: err,
+    },
+  );
 }

@@ -12,6 +12,11 @@ export interface HookDeps {
   scontrol: Scontrol;
   log: HookLogger;
   locks: NodeLocks;
+  /**
+   * Epoch ms by which the run's cloud work must be over (hookMain: process start + hookBudgetMs); the
+   * adapter's calls share it. Absent: the run starts its own clock.
+   */
+  deadline?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }

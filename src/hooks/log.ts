@@ -51,8 +51,10 @@ export function openHookLog(opts: LoggerOptions): HookLogger {
     if (fd !== undefined) writeSync(fd, text);
     if (fd === undefined || opts.echo) process.stderr.write(text);
   };
-  const one = (level: LogLevel) => (event: string, fields: LogFields = {}) =>
-    write(format(level, event, fields, now().toISOString()));
+  const one =
+    (level: LogLevel) =>
+    (event: string, fields: LogFields = {}) =>
+      write(format(level, event, fields, now().toISOString()));
   let firstApiAt: number | undefined;
   return {
     get firstApiAt() {

@@ -3,8 +3,8 @@ import { CitcError, type ExitCode } from '../core/errors.js';
 import { DEFAULT_HOOK_PATHS, type HookRuntime } from '../core/runtime.js';
 import { Scontrol } from '../slurm/scontrol.js';
 import { type HookArgs, parseHookArgs } from './args.js';
-import { createHookCloud } from './cloud-bridge.js';
 import { hookBudgetMs } from './budget.js';
+import { createHookCloud } from './cloud-bridge.js';
 import { type HookDeps, lazy } from './deps.js';
 import { nodeLocks } from './lock.js';
 import { type HookLogger, openHookLog } from './log.js';
@@ -42,19 +42,28 @@ export async function hookMain(
       log = openHookLog({ hook, file: DEFAULT_HOOK_PATHS.logFile, format: 'text' });
       throw err;
     }
-    log = openHookLog({ hook, file: runtime.paths.logFile, format: runtime.log.format, echo: env.CITC_HOOK_ECHO === '1' });
+    log = openHookLog({
+      hook,
+      file: runtime.paths.logFile,
+      format: runtime.log.format,
+      echo: env.CITC_HOOK_ECHO === '1',
+    });
     log.info('start', { hostlist: args.hostlist, runtime: args.runtimePath, slurmConf: env.SLURM_CONF ?? '-' });
     if (resumeFileError) log.warn('resume-file-unreadable', { path: env.SLURM_RESUME_FILE, error: resumeFileError });
     const hookLog = log;
     const scontrol = new Scontrol({
       path: runtime.paths.scontrol,
       slurmConf: env.SLURM_CONF,
-      onCall: (c) => (c.error ? hookLog.warn : hookLog.info)('scontrol', { args: c.args.join(' '), ms: c.ms, error: c.error }),
+      onCall: (c) =>
+        (c.error ? hookLog.warn : hookLog.info)('scontrol', { args: c.args.join(' '), ms: c.ms, error: c.error }),
     });
     const slurm = runtime.cluster.slurm;
-    const budgetMs = hookBudgetMs(hook === 'suspend' ? slurm.suspendTimeout : slurm.resumeTimeout);
-    const cloud = lazy(() => createHookCloud(runtime, hookLog, budgetMs));
-    const deps: HookDeps = { runtime, cloud, scontrol, log, locks: nodeLocks(runtime.paths.lockDir, hook) };
+    // The clock starts when the process does: Slurm's timeout counts from there, not from our first call.
+    const deadline =
+      Math.round(performance.timeOrigin) +
+      hookBudgetMs(hook === 'suspend' ? slurm.suspendTimeout : slurm.resumeTimeout);
+    const cloud = lazy(() => createHookCloud(runtime, hookLog, deadline));
+    const deps: HookDeps = { runtime, cloud, scontrol, log, locks: nodeLocks(runtime.paths.lockDir, hook), deadline };
     const code = await run(deps, args, input);
     logExit(log, code);
     return code;

@@ -1,5 +1,5 @@
 import { CitcError, ExitCode } from '../core/errors.js';
-import { expandHostlist } from '../core/plan/hostlist-expand.js';
+import { expandHostlist } from '../core/hostlist.js';
 import type { NodeRef } from '../core/naming.js';
 import { resolveNodes } from '../core/plan/resolve-nodes.js';
 import type { HookRuntime } from '../core/runtime.js';
@@ -14,13 +14,20 @@ export function nodesFromHostlist(
   let names: string[];
   try {
     names = expandHostlist(hostlist);
+    // scontrol reads a blank hostlist as no names; from Slurm it means a broken wrapper.
+    if (names.length === 0) throw new Error('it names no node');
   } catch (err) {
-    throw new CitcError('HOSTLIST_INVALID', `cannot expand hostlist ${JSON.stringify(hostlist)}: ${(err as Error).message}`, {
-      subject: hostlist,
-      remedy: 'Slurm passes one ranged hostlist such as compute-c5-[1-3]; check the ResumeProgram/SuspendProgram wrapper.',
-      exitCode: ExitCode.usage,
-      cause: err,
-    });
+    throw new CitcError(
+      'HOSTLIST_INVALID',
+      `cannot expand hostlist ${JSON.stringify(hostlist)}: ${(err as Error).message}`,
+      {
+        subject: hostlist,
+        remedy:
+          'Slurm passes one ranged hostlist such as compute-c5-[1-3]; check the ResumeProgram/SuspendProgram wrapper.',
+        exitCode: ExitCode.usage,
+        cause: err,
+      },
+    );
   }
   const resolved = resolveNodes(runtime.cluster, names);
   log.many(

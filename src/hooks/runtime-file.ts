@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CitcError, ExitCode } from '../core/errors.js';
-import { type HookRuntime, checkHookRuntime } from '../core/runtime.js';
+import { checkHookRuntime, type HookRuntime } from '../core/runtime.js';
 
 /** Reads and shape-checks runtime.json; any problem is one CitcError with exit code 2. */
 export function readHookRuntime(path: string): HookRuntime {

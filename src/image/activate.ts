@@ -18,17 +18,22 @@ export async function activateImage(opts: {
   inventory?: InventoryOptions;
 }): Promise<ActivateOutcome> {
   const state = await readState(statePath(opts.workDir));
-  if (!state?.deploy?.appliedAt) return { installed: false, reason: 'the cluster is not deployed yet: `citc deploy` installs it' };
+  if (!state?.deploy?.appliedAt)
+    return { installed: false, reason: 'the cluster is not deployed yet: `citc deploy` installs it' };
   try {
     const r = await runManagementPlaybook({ ...opts, state, tags: ['hooks'] });
     return { installed: true, ms: r.ms };
   } catch (err) {
     if (!(err instanceof CitcError)) throw err;
-    throw new CitcError(err.code, `the image is recorded, but installing it on the management node failed: ${err.message}`, {
-      subject: err.subject ?? opts.config.name,
-      remedy: 'Run `citc deploy` once the management node is reachable; until then resume launches the old image.',
-      exitCode: err.exitCode,
-      cause: err,
-    });
+    throw new CitcError(
+      err.code,
+      `the image is recorded, but installing it on the management node failed: ${err.message}`,
+      {
+        subject: err.subject ?? opts.config.name,
+        remedy: 'Run `citc deploy` once the management node is reachable; until then resume launches the old image.',
+        exitCode: err.exitCode,
+        cause: err,
+      },
+    );
   }
 }

@@ -39,5 +39,7 @@ export function artifactIds(events: readonly PackerEvent[]): { target: string; i
 
 /** ui error lines, for the failure message. */
 export function packerErrors(events: readonly PackerEvent[]): string[] {
-  return events.filter((e) => e.type === 'ui' && e.data[0] === 'error' && e.data[1]).map((e) => (e.data[1] as string).trim());
+  return events
+    .filter((e) => e.type === 'ui' && e.data[0] === 'error' && e.data[1])
+    .map((e) => (e.data[1] as string).trim());
 }

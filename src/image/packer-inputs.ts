@@ -14,7 +14,12 @@ export function packerDir(workDir: string): string {
 }
 
 /** Writes compute.pkr.hcl and plugins.pkr.hcl into <workDir>/packer; returns the directory. */
-export async function writePackerTemplate(workDir: string, config: ClusterConfig, state: ClusterState | undefined, groupVars: string): Promise<string> {
+export async function writePackerTemplate(
+  workDir: string,
+  config: ClusterConfig,
+  state: ClusterState | undefined,
+  groupVars: string,
+): Promise<string> {
   const outputs = state?.deploy?.outputs;
   const opts: PackerTemplateOptions = { playbook: join(ansibleDir(), 'compute.yml'), extraVarsFile: groupVars };
   const subnetId = outputOf(outputs, PACKER_OUTPUTS.awsSubnetId);
@@ -26,4 +31,3 @@ export async function writePackerTemplate(workDir: string, config: ClusterConfig
   for (const [name, text] of Object.entries(renderPackerTemplate(config, opts))) await writeFile(join(dir, name), text);
   return dir;
 }
-

@@ -24,10 +24,14 @@ export async function packerVersion(binary: string, env: NodeJS.ProcessEnv): Pro
   const r = await execa(binary, ['version'], { env, extendEnv: false, reject: false });
   const v = parsePackerVersion(`${r.stdout}\n${r.stderr}`);
   if (r.exitCode !== 0 || !v) {
-    throw new CitcError('PACKER_VERSION', `\`${binary} version\` did not report a version (exit ${r.exitCode}): ${r.stdout || r.stderr}`, {
-      subject: binary,
-      remedy: 'Reinstall packer (https://developer.hashicorp.com/packer/install, or apt-get install packer).',
-    });
+    throw new CitcError(
+      'PACKER_VERSION',
+      `\`${binary} version\` did not report a version (exit ${r.exitCode}): ${r.stdout || r.stderr}`,
+      {
+        subject: binary,
+        remedy: 'Reinstall packer (https://developer.hashicorp.com/packer/install, or apt-get install packer).',
+      },
+    );
   }
   return v;
 }

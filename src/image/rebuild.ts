@@ -40,7 +40,8 @@ export interface RebuildImageResult {
 export function imageIdFromArtifact(config: ClusterConfig, artifact: string): string | undefined {
   if (config.provider.kind === 'aws') {
     const perRegion = artifact.split(',').map((s) => s.trim().split(':') as [string, string?]);
-    const hit = perRegion.find(([region, ami]) => ami && region === config.provider.region) ?? perRegion.find(([, ami]) => ami);
+    const hit =
+      perRegion.find(([region, ami]) => ami && region === config.provider.region) ?? perRegion.find(([, ami]) => ami);
     return hit?.[1];
   }
   return `projects/${config.provider.project}/global/images/${artifact}`;
@@ -72,7 +73,9 @@ export async function rebuildImage(opts: RebuildImageOptions): Promise<RebuildIm
   }
   const dir = await writePackerTemplate(workDir, config, state, inputs.groupVars);
   const template = needsInit(version) ? dir : join(dir, 'compute.pkr.hcl');
-  progress(`packer ${version.text}: building the ${config.image.os} compute image of ${config.name} (${packerBuilder(config)})`);
+  progress(
+    `packer ${version.text}: building the ${config.image.os} compute image of ${config.name} (${packerBuilder(config)})`,
+  );
 
   const run = async (args: string[], what: string): Promise<PackerEvent[]> => {
     progress(`$ packer ${args.join(' ')}`);

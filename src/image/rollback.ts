@@ -5,7 +5,10 @@ import { readState, statePath, writeState } from '../state/file.js';
 import { rollbackImage } from './history.js';
 
 /** Makes the previous image current again in the state file; returns the new and the old current. */
-export async function rollbackRecordedImage(config: ClusterConfig, workDir: string): Promise<{ current: ImageRecord; replaced: ImageRecord }> {
+export async function rollbackRecordedImage(
+  config: ClusterConfig,
+  workDir: string,
+): Promise<{ current: ImageRecord; replaced: ImageRecord }> {
   const path = statePath(workDir);
   const state = await readState(path);
   if (!state) {

@@ -23,7 +23,11 @@ export const AWS_BASE_IMAGES: Record<ImageOs, AwsBaseImage> = {
   // Debian cloud team
   debian12: { name: 'debian-12-amd64-*', owner: '136693071363', sshUser: 'admin' },
   // Canonical
-  ubuntu2204: { name: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*', owner: '099720109477', sshUser: 'ubuntu' },
+  ubuntu2204: {
+    name: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*',
+    owner: '099720109477',
+    sshUser: 'ubuntu',
+  },
 };
 
 export const GCP_BASE_IMAGES: Record<ImageOs, GcpBaseImage> = {

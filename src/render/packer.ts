@@ -38,7 +38,11 @@ export function renderPackerTemplate(config: ClusterConfig, opts: PackerTemplate
   const tags =
     kind === 'aws'
       ? [...userTags, [TAG.aws.cluster, config.name], [TAG.aws.role, 'compute-image']]
-      : [...userTags.map(([k, v]) => [gcpLabel(k), gcpLabel(v)]), [TAG.gcp.cluster, config.name], [TAG.gcp.role, 'compute-image']];
+      : [
+          ...userTags.map(([k, v]) => [gcpLabel(k), gcpLabel(v)]),
+          [TAG.gcp.cluster, config.name],
+          [TAG.gcp.role, 'compute-image'],
+        ];
   const view = {
     cluster: config.name,
     builder: packerBuilder(config),

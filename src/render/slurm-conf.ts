@@ -123,7 +123,12 @@ function nodeLines(partition: string, shape: ShapeConfig, opts: SlurmConfOptions
   const overridden = names.filter((n) => opts.nodes[n]);
   // One line per shape unless a node has its own address/port: then one line per node of the shape.
   if (overridden.length === 0) return [{ ...base, names: shapeHostlist(partition, shape), addr: null, port: null }];
-  return names.map((n) => ({ ...base, names: n, addr: opts.nodes[n]?.addr ?? null, port: opts.nodes[n]?.port ?? null }));
+  return names.map((n) => ({
+    ...base,
+    names: n,
+    addr: opts.nodes[n]?.addr ?? null,
+    port: opts.nodes[n]?.port ?? null,
+  }));
 }
 
 function absolute(field: string, path: string): void {
@@ -141,7 +146,9 @@ export function renderSlurmFiles(config: ClusterConfig, opts: SlurmConfOptions):
   for (const [k, v] of Object.entries(opts.hooks)) absolute(`hooks.${k}`, v);
   for (const [k, v] of Object.entries(opts.paths)) absolute(`paths.${k}`, v);
   const known = new Set<string>(
-    config.partitions.flatMap((p) => p.shapes.flatMap((s) => Array.from({ length: s.maxNodes }, (_, i) => nodeName(p.name, s.name, i + 1)))),
+    config.partitions.flatMap((p) =>
+      p.shapes.flatMap((s) => Array.from({ length: s.maxNodes }, (_, i) => nodeName(p.name, s.name, i + 1))),
+    ),
   );
   for (const n of [...Object.keys(opts.nodes), ...opts.suspendExcNodes]) {
     if (!known.has(n)) {

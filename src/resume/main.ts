@@ -5,15 +5,18 @@ import { hookMain } from '../hooks/main.js';
 import { runResume } from './run.js';
 
 // Slurm's ResumeProgram: `resume [--runtime /etc/citc/runtime.json] <hostlist>`.
-process.exitCode = await hookMain('resume', process.argv.slice(2), process.env, async (deps, args, input) => {
-  let resumeFile: ResumeFile | undefined;
-  if (input.resumeFileText !== undefined) {
-    const parsed = parseResumeFile(input.resumeFileText);
-    if (parsed.ok) resumeFile = parsed.value;
-    else deps.log.warn('resume-file-invalid', { error: parsed.error });
-  }
-  if (!args.hostlist.trim()) {
-    throw new CitcError('HOOK_USAGE', 'empty hostlist', { exitCode: ExitCode.usage, subject: 'resume' });
-  }
-  return runResume(deps, args.hostlist, resumeFile);
-});
+// exit() rather than exitCode: a reply cut off at the deadline must not keep the process alive.
+process.exit(
+  await hookMain('resume', process.argv.slice(2), process.env, async (deps, args, input) => {
+    let resumeFile: ResumeFile | undefined;
+    if (input.resumeFileText !== undefined) {
+      const parsed = parseResumeFile(input.resumeFileText);
+      if (parsed.ok) resumeFile = parsed.value;
+      else deps.log.warn('resume-file-invalid', { error: parsed.error });
+    }
+    if (!args.hostlist.trim()) {
+      throw new CitcError('HOOK_USAGE', 'empty hostlist', { exitCode: ExitCode.usage, subject: 'resume' });
+    }
+    return runResume(deps, args.hostlist, resumeFile);
+  }),
+);

@@ -1,3 +1,4 @@
+import { cloudCodeOf } from '../cloud/retry.js';
 import { ExitCode } from '../core/errors.js';
 import { chunk, SCONTROL_BATCH_LIMIT } from '../core/plan/batch-limits.js';
 import { describeOption } from '../core/plan/failover.js';
@@ -26,11 +27,14 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
   const { runtime, log, locks } = deps;
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? defaultSleep;
-  const deadline = now() + hookBudgetMs(runtime.cluster.slurm.resumeTimeout);
+  const deadline = deps.deadline ?? now() + hookBudgetMs(runtime.cluster.slurm.resumeTimeout);
 
   const { known, unknown } = nodesFromHostlist(runtime, hostlist, log);
   if (resumeFile) {
-    log.info('resume-file', { jobs: resumeFile.jobs.map((j) => j.jobId).join(',') || '-', allNodes: resumeFile.allNodes });
+    log.info('resume-file', {
+      jobs: resumeFile.jobs.map((j) => j.jobId).join(',') || '-',
+      allNodes: resumeFile.allNodes,
+    });
   }
   if (unknown.length > 0) {
     await tellSlurm(deps, [], downAll(unknown, `citc: not a node of cluster ${runtime.cluster.name}`));
@@ -39,8 +43,16 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
 
   // Nodes another live invocation holds are its business: do not launch them twice.
   const lock = locks.acquire(known.map((r) => r.node));
-  log.many('info', 'node', lock.busy.map((b) => ({ node: b.node, outcome: 'skipped', reason: `locked by pid ${b.pid}` })));
-  log.many('warn', 'lock', lock.takenOver.map((t) => ({ node: t.node, outcome: 'stale-lock-taken', pid: t.pid })));
+  log.many(
+    'info',
+    'node',
+    lock.busy.map((b) => ({ node: b.node, outcome: 'skipped', reason: `locked by pid ${b.pid}` })),
+  );
+  log.many(
+    'warn',
+    'lock',
+    lock.takenOver.map((t) => ({ node: t.node, outcome: 'stale-lock-taken', pid: t.pid })),
+  );
   const held = new Set(lock.held);
   const mine = known.filter((r) => held.has(r.node));
   try {
@@ -52,9 +64,16 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
       live = await timed(deps, 'list', mine.length, () => cloud.list(mine.map((r) => r.node)));
     } catch (err) {
       // No cloud, no launch: fail the nodes now so their jobs requeue instead of waiting for ResumeTimeout.
-      const code = (err as { code?: string }).code ?? (err as Error).name ?? 'Error';
+      const code = cloudCodeOf(err);
       log.error('cloud-unavailable', { code, message: (err as Error).message, nodes: mine.length });
-      await tellSlurm(deps, [], downAll(mine.map((r) => r.node), `citc: ${code} (cloud unavailable)`));
+      await tellSlurm(
+        deps,
+        [],
+        downAll(
+          mine.map((r) => r.node),
+          `citc: ${code} (cloud unavailable)`,
+        ),
+      );
       throw cloudUnavailable(err, runtime.cluster.provider.kind);
     }
     let step: ResumeStep = startResume(runtime.cluster, mine, live);
@@ -75,7 +94,11 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
     }
     const summary = summarizeResume(step.state);
     logOutcomes(deps, [...summary.running, ...summary.launched, ...summary.failed]);
-    const slurmErrors = await tellSlurm(deps, addressUpdates([...summary.running, ...summary.launched]), downUpdates(summary.failed));
+    const slurmErrors = await tellSlurm(
+      deps,
+      addressUpdates([...summary.running, ...summary.launched]),
+      downUpdates(summary.failed),
+    );
     log.info('done', {
       running: summary.running.length,
       launched: summary.launched.length,
@@ -110,12 +133,22 @@ async function launchBatch(deps: HookDeps, cloud: HookCloud, batch: PlannedBatch
   try {
     const out = await cloud.launch(batch);
     const codes = [...new Set(out.failed.map((f) => f.code))].join(',');
-    deps.log.apiCall(`launch ${describeOption(batch.option)}`, batch.nodes.length, (deps.now ?? Date.now)() - started, codes || undefined);
+    deps.log.apiCall(
+      `launch ${describeOption(batch.option)}`,
+      batch.nodes.length,
+      (deps.now ?? Date.now)() - started,
+      codes || undefined,
+    );
     return out;
   } catch (err) {
     // An adapter that throws (network down, bad credentials) fails the batch, not the whole hook.
-    const code = (err as { code?: string }).code ?? (err as Error).name ?? 'Error';
-    deps.log.apiCall(`launch ${describeOption(batch.option)}`, batch.nodes.length, (deps.now ?? Date.now)() - started, code);
+    const code = cloudCodeOf(err);
+    deps.log.apiCall(
+      `launch ${describeOption(batch.option)}`,
+      batch.nodes.length,
+      (deps.now ?? Date.now)() - started,
+      code,
+    );
     return {
       batch,
       launched: [],
@@ -131,7 +164,12 @@ async function timed<T>(deps: HookDeps, op: string, count: number, fn: () => Pro
     deps.log.apiCall(op, count, (deps.now ?? Date.now)() - started);
     return r;
   } catch (err) {
-    deps.log.apiCall(op, count, (deps.now ?? Date.now)() - started, (err as { code?: string }).code ?? (err as Error).name);
+    deps.log.apiCall(
+      op,
+      count,
+      (deps.now ?? Date.now)() - started,
+      (err as { code?: string }).code ?? (err as Error).name,
+    );
     throw err;
   }
 }
@@ -141,7 +179,14 @@ function logOutcomes(deps: HookDeps, outcomes: NodeOutcome[]): void {
   const bad: Record<string, string | undefined>[] = [];
   for (const o of outcomes) {
     if (o.status === 'failed') {
-      bad.push({ node: o.node, outcome: 'failed', kind: o.kind, code: o.code, reason: failureReason(o), message: o.message });
+      bad.push({
+        node: o.node,
+        outcome: 'failed',
+        kind: o.kind,
+        code: o.code,
+        reason: failureReason(o),
+        message: o.message,
+      });
     } else {
       const where = o.status === 'launched' ? { type: o.option.instanceType, zone: o.option.zone } : {};
       ok.push({ node: o.node, outcome: o.status, instance: o.instanceId, ip: o.privateIp, ...where });

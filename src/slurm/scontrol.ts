@@ -30,14 +30,18 @@ export class Scontrol {
           this.opts.onCall?.({ args, ms, error: detail });
           const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
           reject(
-            new CitcError(missing ? 'SCONTROL_MISSING' : 'SCONTROL_FAILED', `scontrol ${args.join(' ')} failed: ${detail}`, {
-              subject: this.opts.path,
-              remedy: missing
-                ? 'Set paths.scontrol in runtime.json to the absolute path of scontrol.'
-                : 'Check that slurmctld is up (scontrol ping) and that SLURM_CONF points at its slurm.conf.',
-              exitCode: missing ? ExitCode.missingTool : ExitCode.failure,
-              cause: err,
-            }),
+            new CitcError(
+              missing ? 'SCONTROL_MISSING' : 'SCONTROL_FAILED',
+              `scontrol ${args.join(' ')} failed: ${detail}`,
+              {
+                subject: this.opts.path,
+                remedy: missing
+                  ? 'Set paths.scontrol in runtime.json to the absolute path of scontrol.'
+                  : 'Check that slurmctld is up (scontrol ping) and that SLURM_CONF points at its slurm.conf.',
+                exitCode: missing ? ExitCode.missingTool : ExitCode.failure,
+                cause: err,
+              },
+            ),
           );
           return;
         }

@@ -1,5 +1,6 @@
+import { cloudCodeOf } from '../cloud/retry.js';
 import { ExitCode } from '../core/errors.js';
-import { TERMINATE_BATCH_LIMIT, chunk } from '../core/plan/batch-limits.js';
+import { chunk, TERMINATE_BATCH_LIMIT } from '../core/plan/batch-limits.js';
 import { planSuspend } from '../core/plan/suspend.js';
 import type { LiveInstance } from '../core/plan/types.js';
 import { hookBudgetMs } from '../hooks/budget.js';
@@ -17,15 +18,11 @@ const LOCK_POLL_MS = 200;
  * unique) does not collide with the old instance. Absent nodes are already done.
  * Exit: 0 all gone or absent, 4 some could not be terminated or were unknown, 2 bad input, 1 failure.
  */
-export async function runTerminate(
-  deps: HookDeps,
-  hostlist: string,
-  timeoutSeconds: number,
-): Promise<ExitCode> {
+export async function runTerminate(deps: HookDeps, hostlist: string, timeoutSeconds: number): Promise<ExitCode> {
   const { runtime, log, locks } = deps;
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? defaultSleep;
-  const deadline = now() + hookBudgetMs(timeoutSeconds);
+  const deadline = deps.deadline ?? now() + hookBudgetMs(timeoutSeconds);
   const { known, unknown } = nodesFromHostlist(runtime, hostlist, log);
   if (known.length === 0) return unknown.length > 0 ? ExitCode.usage : ExitCode.ok;
 
@@ -39,7 +36,11 @@ export async function runTerminate(
     lock.held.push(...again.held);
     lock.busy = again.busy;
   }
-  log.many('error', 'node', lock.busy.map((b) => ({ node: b.node, outcome: 'skipped', reason: `locked by pid ${b.pid}` })));
+  log.many(
+    'error',
+    'node',
+    lock.busy.map((b) => ({ node: b.node, outcome: 'skipped', reason: `locked by pid ${b.pid}` })),
+  );
   const held = new Set(lock.held);
   const mine = known.filter((r) => held.has(r.node));
   try {
@@ -52,7 +53,11 @@ export async function runTerminate(
       throw cloudUnavailable(err, runtime.cluster.provider.kind);
     }
     const plan = planSuspend(mine, live);
-    log.many('info', 'node', plan.absent.map((node) => ({ node, outcome: 'absent' })));
+    log.many(
+      'info',
+      'node',
+      plan.absent.map((node) => ({ node, outcome: 'absent' })),
+    );
     const nodeOf = new Map(plan.terminate.map((t) => [t.instanceId, t.node]));
     const failed: { node: string; instanceId: string; code: string; message: string }[] = [];
     const ids = plan.terminate.map((t) => t.instanceId);
@@ -65,8 +70,9 @@ export async function runTerminate(
           terminated.push(...out.terminated);
           for (const f of out.failed) failed.push({ node: nodeOf.get(f.instanceId) ?? '?', ...f });
         } catch (err) {
-          const code = (err as { code?: string }).code ?? (err as Error).name;
-          for (const id of batch) failed.push({ node: nodeOf.get(id) ?? '?', instanceId: id, code, message: (err as Error).message });
+          const code = cloudCodeOf(err);
+          for (const id of batch)
+            failed.push({ node: nodeOf.get(id) ?? '?', instanceId: id, code, message: (err as Error).message });
         }
       }),
     );
@@ -77,9 +83,23 @@ export async function runTerminate(
     log.many(
       'info',
       'node',
-      terminated.map((id) => ({ node: nodeOf.get(id), outcome: lingering.has(id) ? 'terminating' : 'terminated', instance: id })),
+      terminated.map((id) => ({
+        node: nodeOf.get(id),
+        outcome: lingering.has(id) ? 'terminating' : 'terminated',
+        instance: id,
+      })),
     );
-    log.many('error', 'node', failed.map((f) => ({ node: f.node, outcome: 'terminate-failed', instance: f.instanceId, code: f.code, message: f.message })));
+    log.many(
+      'error',
+      'node',
+      failed.map((f) => ({
+        node: f.node,
+        outcome: 'terminate-failed',
+        instance: f.instanceId,
+        code: f.code,
+        message: f.message,
+      })),
+    );
     log.info('done', {
       terminated: terminated.length - lingering.size,
       terminating: lingering.size,

@@ -19,7 +19,21 @@ it('the hook wrappers exec Node on the bundle with absolute paths only (Slurm pa
   const dest = join(dir, 'resume');
   await execa(
     'ansible',
-    ['localhost', '-c', 'local', '-i', 'localhost,', '-m', 'ansible.builtin.template', '-a', `src=${role}/templates/hook-wrapper.sh.j2 dest=${dest} mode=0755`, '-e', `@${role}/defaults/main.yml`, '-e', 'item=resume'],
+    [
+      'localhost',
+      '-c',
+      'local',
+      '-i',
+      'localhost,',
+      '-m',
+      'ansible.builtin.template',
+      '-a',
+      `src=${role}/templates/hook-wrapper.sh.j2 dest=${dest} mode=0755`,
+      '-e',
+      `@${role}/defaults/main.yml`,
+      '-e',
+      'item=resume',
+    ],
     { env: { ANSIBLE_CONFIG: join(ansibleDir(), 'ansible.cfg') } },
   );
   const lines = (await readFile(dest, 'utf8')).split('\n');

@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,9 +23,25 @@ async function renderBootScript(config: ClusterConfig, name: string): Promise<st
   const inputs = await writeAnsibleInputs({ workDir: join(dir, name), config, state: undefined, inventory: false });
   const dest = join(dir, `${name}-boot.sh`);
   const src = join(ansibleDir(), 'roles', 'slurmd', 'templates', 'citc-node-boot.sh.j2');
-  await execa('ansible', ['localhost', '-c', 'local', '-i', 'localhost,', '-m', 'ansible.builtin.template', '-a', `src=${src} dest=${dest} mode=0755`, '-e', `@${inputs.groupVars}`], {
-    env: { ANSIBLE_CONFIG: join(ansibleDir(), 'ansible.cfg') },
-  });
+  await execa(
+    'ansible',
+    [
+      'localhost',
+      '-c',
+      'local',
+      '-i',
+      'localhost,',
+      '-m',
+      'ansible.builtin.template',
+      '-a',
+      `src=${src} dest=${dest} mode=0755`,
+      '-e',
+      `@${inputs.groupVars}`,
+    ],
+    {
+      env: { ANSIBLE_CONFIG: join(ansibleDir(), 'ansible.cfg') },
+    },
+  );
   return dest;
 }
 

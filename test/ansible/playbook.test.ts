@@ -36,22 +36,32 @@ describe('the playbooks with rendered inputs (real ansible-playbook, offline)', 
   it('site.yml passes --syntax-check with the rendered inventory and group vars', async () => {
     const r = await runManagementPlaybook({ workDir, config: awsCluster(), state: deployed(), syntaxCheckOnly: true });
     expect(r.recap).toEqual([]);
-    expect(await readFile(join(workDir, 'ansible', 'inventory.ini'), 'utf8')).toContain('demo-mgmt ansible_host=127.0.0.1 ansible_user=rocky');
+    expect(await readFile(join(workDir, 'ansible', 'inventory.ini'), 'utf8')).toContain(
+      'demo-mgmt ansible_host=127.0.0.1 ansible_user=rocky',
+    );
   });
 
   it('compute.yml (the image build) passes --syntax-check', async () => {
     const inputs = await writeAnsibleInputs({ workDir, config: gcpCluster(), state: undefined, inventory: false });
-    const r = await execa('ansible-playbook', ['-i', 'localhost,', '-e', `@${inputs.groupVars}`, join(ansibleDir(), 'compute.yml'), '--syntax-check'], {
-      reject: false,
-      all: true,
-      env: { ANSIBLE_CONFIG: join(ansibleDir(), 'ansible.cfg') },
-    });
+    const r = await execa(
+      'ansible-playbook',
+      ['-i', 'localhost,', '-e', `@${inputs.groupVars}`, join(ansibleDir(), 'compute.yml'), '--syntax-check'],
+      {
+        reject: false,
+        all: true,
+        env: { ANSIBLE_CONFIG: join(ansibleDir(), 'ansible.cfg') },
+      },
+    );
     expect(r.all).toContain('playbook: ');
     expect(r.exitCode).toBe(0);
   });
 
   it('ansible-lint passes over ansible/ with the production profile', async () => {
-    const r = await execa('ansible-lint', ['--offline', '--nocolor', 'ansible/'], { cwd: packageRoot(), reject: false, all: true });
+    const r = await execa('ansible-lint', ['--offline', '--nocolor', 'ansible/'], {
+      cwd: packageRoot(),
+      reject: false,
+      all: true,
+    });
     expect(r.all).toMatch(/Passed with production profile: 0 failure\(s\), 0 warning\(s\)/);
     expect(r.exitCode).toBe(0);
   });
@@ -75,7 +85,12 @@ describe('the playbooks with rendered inputs (real ansible-playbook, offline)', 
   it('fails with exit code 3 and the install hint when ansible-playbook is missing', async () => {
     const empty = join(workDir, 'empty-bin');
     await mkdir(empty);
-    const err = await runManagementPlaybook({ workDir, config: awsCluster(), state: deployed(), env: { PATH: empty } }).catch((e: unknown) => e);
+    const err = await runManagementPlaybook({
+      workDir,
+      config: awsCluster(),
+      state: deployed(),
+      env: { PATH: empty },
+    }).catch((e: unknown) => e);
     expect((err as CitcError).exitCode).toBe(ExitCode.missingTool);
     expect((err as CitcError).toLine()).toContain('Install Ansible');
   });

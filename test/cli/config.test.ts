@@ -31,11 +31,19 @@ describe('citc validate', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^citc: CONFIG_INVALID: .*broken\.yaml: 4 problems in the cluster file/);
     const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
-    expect(r.stderr).toContain(`broken.yaml:${lineOf('diskGb: fifty')}:11: management.diskGb: expected an integer from 20 to 16384, found "fifty"`);
-    expect(r.stderr).toContain(`broken.yaml:${lineOf('suspendTimeOut')}:3: slurm.suspendTimeOut: expected one of the keys`);
+    expect(r.stderr).toContain(
+      `broken.yaml:${lineOf('diskGb: fifty')}:11: management.diskGb: expected an integer from 20 to 16384, found "fifty"`,
+    );
+    expect(r.stderr).toContain(
+      `broken.yaml:${lineOf('suspendTimeOut')}:3: slurm.suspendTimeOut: expected one of the keys`,
+    );
     expect(r.stderr).toContain('(did you mean suspendTimeout?)');
-    expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+: partitions\[1\]\.shapes\[0\]\.cpus: expected an integer from 1 to 1024 \(required\), found nothing/);
-    expect(r.stderr).toContain(`broken.yaml:${lineOf('maxNodes: -1')}:19: partitions[0].shapes[0].maxNodes: expected an integer from 1 to 10000, found -1`);
+    expect(r.stderr).toMatch(
+      /broken\.yaml:\d+:\d+: partitions\[1\]\.shapes\[0\]\.cpus: expected an integer from 1 to 1024 \(required\), found nothing/,
+    );
+    expect(r.stderr).toContain(
+      `broken.yaml:${lineOf('maxNodes: -1')}:19: partitions[0].shapes[0].maxNodes: expected an integer from 1 to 10000, found -1`,
+    );
     expect(await readdir(dir)).toEqual(before);
   });
 
@@ -67,7 +75,12 @@ describe('citc config show', () => {
     });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.config.slurm).toMatchObject({ suspendTime: 120, resumeTimeout: 900, suspendTimeout: 120, resumeRate: 0 });
+    expect(out.config.slurm).toMatchObject({
+      suspendTime: 120,
+      resumeTimeout: 900,
+      suspendTimeout: 120,
+      resumeRate: 0,
+    });
     expect(out.sources['slurm.suspendTime']).toBe('env CITC_SLURM_SUSPEND_TIME');
     expect(out.sources['slurm.resumeTimeout']).toBe('--set slurm.resumeTimeout=900');
     expect(out.sources['slurm.resumeRate']).toBe('default');

@@ -6,7 +6,7 @@ import { standInPacker } from '../image/stand-in-packer.js';
 import { repoRoot, runCli } from '../support/cli.js';
 
 const BUILD_OK = [
-  "1700000000,,ui,say,==> amazon-ebs.compute: Creating temporary keypair: packer_1",
+  '1700000000,,ui,say,==> amazon-ebs.compute: Creating temporary keypair: packer_1',
   '1700000100,amazon-ebs.compute,artifact,0,id,us-east-1:ami-0123456789abcdef0',
 ];
 
@@ -52,7 +52,9 @@ describe('citc image rebuild (the CLI, with a stand-in packer first on PATH)', (
     await writeFile(state, before);
     const failing = ['1700000000,,error,Build errored: VPCIdNotSpecified'];
     const packer = await standInPacker(dir, { version: '1.11.2', buildOutput: failing, buildExit: 1 });
-    const r = await runCli(['image', 'rebuild', config, '--no-install'], { env: { PATH: `${packer.binDir}:${process.env.PATH}` } });
+    const r = await runCli(['image', 'rebuild', config, '--no-install'], {
+      env: { PATH: `${packer.binDir}:${process.env.PATH}` },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^citc: [A-Z_]+: /m);
     expect(await readFile(state, 'utf8')).toBe(before);

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsAdapter, NODES_TAG } from '../../src/cloud/aws/adapter.js';
 import type { ApiCall } from '../../src/cloud/types.js';
-import { CitcError } from '../../src/core/errors.js';
 import type { NodeName } from '../../src/core/naming.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { batch, range, testRuntime } from './runtime.js';
@@ -27,6 +26,19 @@ beforeEach(async () => {
 afterEach(() => fake.stop());
 
 describe('AwsAdapter.launch', () => {
+  it('with a launch template, still sends the recorded image so that an image rebuild needs no redeploy', async () => {
+    const rt = testRuntime('aws', fake.endpoint);
+    if (rt.aws) rt.aws.launchTemplateId = 'lt-0abc';
+    rt.imageId = 'ami-0feedfacefeedface';
+    const withTemplate = new AwsAdapter(rt, { budgetMs: 5000, pollMs: 20, onApiCall: (c) => calls.push(c) });
+    const r = await withTemplate.launch(batch(rt, 'small', [1], 'us-east-1a'));
+    expect(r.failed).toEqual([]);
+    const req = fake.callsOf('RunInstances')[0]?.params as Record<string, string>;
+    expect(req['LaunchTemplate.LaunchTemplateId']).toBe('lt-0abc');
+    expect(req['LaunchTemplate.Version']).toBe('$Default');
+    expect(req.ImageId).toBe('ami-0feedfacefeedface');
+  });
+
   it('launches two shapes across two zones, one RunInstances per batch, nodes mapped by launch index', async () => {
     const rt = testRuntime('aws', fake.endpoint);
     const a = await adapter.launch(batch(rt, 'small', [1, 2, 3], 'us-east-1a'));
@@ -169,7 +181,10 @@ describe('AwsAdapter.launch', () => {
     fake.faults.partial(3);
     const r = await adapter.launch(batch(rt, 'small', range(1, 5), 'us-east-1a'));
     expect(r.launched.map((i) => i.node)).toEqual(['compute-small-1', 'compute-small-2', 'compute-small-3']);
-    expect(r.failed.map((f) => `${f.node}:${f.kind}`)).toEqual(['compute-small-4:capacity', 'compute-small-5:capacity']);
+    expect(r.failed.map((f) => `${f.node}:${f.kind}`)).toEqual([
+      'compute-small-4:capacity',
+      'compute-small-5:capacity',
+    ]);
   });
 
   it('throttling is retried within the budget', async () => {
@@ -184,16 +199,49 @@ describe('AwsAdapter.launch', () => {
     expect(fake.live()).toHaveLength(1);
   });
 
-  it('throttling past the budget is a CitcError CLOUD_THROTTLED', async () => {
+  it('throttling past the budget fails the nodes as throttled with the EC2 code, nothing launched', async () => {
     const rt = testRuntime('aws', fake.endpoint);
     const tight = make(300);
     fake.faults.throttle(1000);
-    const t0 = Date.now();
-    const err = await tight.launch(batch(rt, 'small', [1], 'us-east-1a')).catch((e) => e);
-    expect(err).toBeInstanceOf(CitcError);
-    expect((err as CitcError).code).toBe('CLOUD_THROTTLED');
-    expect(Date.now() - t0).toBeLessThan(2000);
+    const r = await tight.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
+    expect(r.launched).toEqual([]);
+    expect(r.failed.map((f) => `${f.node}:${f.kind}:${f.code}`)).toEqual([
+      'compute-small-1:throttled:RequestLimitExceeded',
+      'compute-small-2:throttled:RequestLimitExceeded',
+    ]);
     expect(fake.live()).toHaveLength(0);
+  });
+
+  it('the run deadline bounds every call together: after it, nothing more is sent', async () => {
+    const rt = testRuntime('aws', fake.endpoint);
+    // A generous per-call budget: only the shared deadline can stop these.
+    const deadlineMs = Date.now() + 400;
+    const bounded = new AwsAdapter(rt, { budgetMs: 60_000, deadlineMs, onApiCall: (c) => calls.push(c) });
+    fake.faults.throttle(1_000_000);
+    const first = await bounded.launch(batch(rt, 'small', [1], 'us-east-1a'));
+    expect(first.failed.map((f) => f.code)).toEqual(['RequestLimitExceeded']);
+    // It gives up as soon as the next backoff would cross the deadline; then the deadline passes.
+    await new Promise((r) => setTimeout(r, Math.max(0, deadlineMs - Date.now() + 10)));
+    const sent = fake.calls.length;
+    expect(sent).toBeGreaterThan(1);
+    const second = await bounded.launch(batch(rt, 'small', [2], 'us-east-1b'));
+    expect(second.failed.map((f) => `${f.kind}:${f.code}`)).toEqual(['timeout:HookTimeBudget']);
+    const term = await bounded.terminate([
+      { id: 'i-0000000000000dead', name: '', node: '', cluster: '', zone: '', instanceType: '', state: 'other' },
+    ]);
+    expect(term.failed.map((f) => f.code)).toEqual(['HookTimeBudget']);
+    await expect(bounded.list()).rejects.toMatchObject({ code: 'CLOUD_TIME_BUDGET' });
+    expect(fake.calls.length).toBe(sent);
+  });
+
+  it('a reply slower than the time left is cut off and the nodes fail as timeout', async () => {
+    const rt = testRuntime('aws', fake.endpoint);
+    const bounded = new AwsAdapter(rt, { deadlineMs: Date.now() + 300, onApiCall: (c) => calls.push(c) });
+    fake.faults.slow(1500);
+    const t0 = Date.now();
+    const r = await bounded.launch(batch(rt, 'small', [1], 'us-east-1a'));
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(r.failed.map((f) => f.kind)).toEqual(['timeout']);
   });
 
   it('slow replies still complete', async () => {
@@ -209,7 +257,12 @@ describe('AwsAdapter.terminate / list', () => {
   it('terminates present, absent and half-present instances; absent counts as gone', async () => {
     const rt = testRuntime('aws', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', range(1, 4), 'us-east-1a'));
-    const [a, b, c, d] = r.launched as [(typeof r.launched)[0], (typeof r.launched)[0], (typeof r.launched)[0], (typeof r.launched)[0]];
+    const [a, b, c, d] = r.launched as [
+      (typeof r.launched)[0],
+      (typeof r.launched)[0],
+      (typeof r.launched)[0],
+      (typeof r.launched)[0],
+    ];
     const present = await adapter.terminate([a]);
     expect(present).toEqual({ terminated: [a.id], failed: [] });
     const ghost = { ...b, id: 'i-0000000000000dead' };
@@ -230,7 +283,9 @@ describe('AwsAdapter.terminate / list', () => {
     const rt = testRuntime('aws', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
     await adapter.terminate(r.launched);
-    expect((await adapter.waitGone(r.launched, Date.now() + 100)).map((i) => i.id).sort()).toEqual(r.launched.map((i) => i.id).sort());
+    expect((await adapter.waitGone(r.launched, Date.now() + 100)).map((i) => i.id).sort()).toEqual(
+      r.launched.map((i) => i.id).sort(),
+    );
     expect(await adapter.waitGone(r.launched, Date.now() + 3000)).toEqual([]);
   });
 
@@ -251,9 +306,11 @@ describe('AwsAdapter.terminate / list', () => {
     expect(calls.filter((c) => c.operation === 'DescribeInstances')).toHaveLength(3);
     const t = await adapter.terminate(all);
     expect(t.terminated).toHaveLength(2500);
-    expect(fake.callsOf('TerminateInstances').map((c) => Object.keys(c.params).filter((k) => k.startsWith('InstanceId.')).length)).toEqual([
-      1000, 1000, 500,
-    ]);
+    expect(
+      fake
+        .callsOf('TerminateInstances')
+        .map((c) => Object.keys(c.params).filter((k) => k.startsWith('InstanceId.')).length),
+    ).toEqual([1000, 1000, 500]);
     expect(await adapter.waitGone(all, Date.now() + 5000)).toEqual([]);
     expect(fake.live('alpha')).toHaveLength(0);
     expect(fake.live('beta')).toHaveLength(30);

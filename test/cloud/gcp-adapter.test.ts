@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GcpAdapter } from '../../src/cloud/gcp/adapter.js';
 import type { ApiCall } from '../../src/cloud/types.js';
-import { CitcError } from '../../src/core/errors.js';
 import type { NodeName } from '../../src/core/naming.js';
 import { GceFake } from '../fakes/gce/server.js';
 import { batch, range, testRuntime } from './runtime.js';
@@ -13,7 +12,11 @@ const ZA = 'europe-west4-a';
 const ZB = 'europe-west4-b';
 
 function make(budgetMs = 5000, name = 'alpha'): GcpAdapter {
-  return new GcpAdapter(testRuntime('gcp', fake.endpoint, name), { budgetMs, pollMs: 20, onApiCall: (c) => calls.push(c) });
+  return new GcpAdapter(testRuntime('gcp', fake.endpoint, name), {
+    budgetMs,
+    pollMs: 20,
+    onApiCall: (c) => calls.push(c),
+  });
 }
 
 async function restart(opts: ConstructorParameters<typeof GceFake>[0]) {
@@ -59,9 +62,15 @@ describe('GcpAdapter.launch', () => {
     };
     expect(Number(body.count)).toBe(3);
     expect(Number(body.minCount)).toBe(1);
-    expect(body.instanceProperties.labels).toMatchObject({ 'citc-cluster': 'alpha', 'citc-role': 'compute', team: 'hpc' });
+    expect(body.instanceProperties.labels).toMatchObject({
+      'citc-cluster': 'alpha',
+      'citc-role': 'compute',
+      team: 'hpc',
+    });
     expect(body.instanceProperties.networkInterfaces[0]?.accessConfigs ?? []).toEqual([]);
-    expect(body.instanceProperties.disks[0]?.initializeParams.sourceImage).toBe('projects/proj/global/images/citc-compute-1');
+    expect(body.instanceProperties.disks[0]?.initializeParams.sourceImage).toBe(
+      'projects/proj/global/images/citc-compute-1',
+    );
     expect((await adapter.list()).map((i) => i.node).sort()).toEqual([
       'compute-big-1',
       'compute-big-2',
@@ -72,11 +81,33 @@ describe('GcpAdapter.launch', () => {
     expect((await adapter.list(['compute-small-2' as NodeName])).map((i) => i.id)).toEqual(['alpha-compute-small-2']);
   });
 
+  it("lists only the bulkInsert's own instances afterwards (by its launch label), not the whole zone", async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    fake.seed(
+      'proj',
+      ZA,
+      range(100, 1299).map((i) => `alpha-compute-small-${i}`),
+      { 'citc-cluster': 'alpha' },
+    );
+    const r = await adapter.launch(batch(rt, 'small', [1, 2, 3], ZA));
+    expect(r.launched.map((i) => i.node).sort()).toEqual(['compute-small-1', 'compute-small-2', 'compute-small-3']);
+    const lists = fake.callsOf('list');
+    expect(lists).toHaveLength(1);
+    expect(String((lists[0]?.params.query as Record<string, string> | undefined)?.filter)).toMatch(
+      /labels\.citc-launch = "[0-9a-f]{32}"/,
+    );
+  });
+
   it('spot sets provisioningModel SPOT with DELETE on preemption', async () => {
     const rt = testRuntime('gcp', fake.endpoint);
     await adapter.launch({ ...batch(rt, 'small', [1], ZA), spot: true });
-    const body = fake.callsOf('bulkInsert')[0]?.params.body as { instanceProperties: { scheduling: Record<string, unknown> } };
-    expect(body.instanceProperties.scheduling).toMatchObject({ provisioningModel: 'SPOT', instanceTerminationAction: 'DELETE' });
+    const body = fake.callsOf('bulkInsert')[0]?.params.body as {
+      instanceProperties: { scheduling: Record<string, unknown> };
+    };
+    expect(body.instanceProperties.scheduling).toMatchObject({
+      provisioningModel: 'SPOT',
+      instanceTerminationAction: 'DELETE',
+    });
   });
 
   it('is idempotent: existing names are not created twice', async () => {
@@ -84,7 +115,11 @@ describe('GcpAdapter.launch', () => {
     const first = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
     const again = await adapter.launch(batch(rt, 'small', [1, 2, 3], ZA));
     expect(first.launched).toHaveLength(2);
-    expect(again.launched.map((i) => i.id).sort()).toEqual(['alpha-compute-small-1', 'alpha-compute-small-2', 'alpha-compute-small-3']);
+    expect(again.launched.map((i) => i.id).sort()).toEqual([
+      'alpha-compute-small-1',
+      'alpha-compute-small-2',
+      'alpha-compute-small-3',
+    ]);
     expect(fake.live('alpha')).toHaveLength(3);
     const ids = fake.live('alpha').map((i) => i.id);
     expect(new Set(ids).size).toBe(3);
@@ -135,14 +170,56 @@ describe('GcpAdapter.launch', () => {
     expect(fake.live()).toHaveLength(1);
   });
 
-  it('throttling past the budget is a CitcError CLOUD_THROTTLED', async () => {
+  it('throttling past the budget fails the nodes as throttled with the API reason, nothing launched', async () => {
     const rt = testRuntime('gcp', fake.endpoint);
     const tight = make(300);
     fake.faults.throttle(1000);
-    const err = await tight.launch(batch(rt, 'small', [1], ZA)).catch((e) => e);
-    expect(err).toBeInstanceOf(CitcError);
-    expect((err as CitcError).code).toBe('CLOUD_THROTTLED');
+    const r = await tight.launch(batch(rt, 'small', [1, 2], ZA));
+    expect(r.launched).toEqual([]);
+    expect(r.failed.map((f) => `${f.node}:${f.kind}:${f.code}`)).toEqual([
+      'compute-small-1:throttled:rateLimitExceeded',
+      'compute-small-2:throttled:rateLimitExceeded',
+    ]);
     expect(fake.live()).toHaveLength(0);
+  });
+
+  it('the run deadline bounds every call together: after it, nothing more is sent', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    const deadlineMs = Date.now() + 400;
+    const bounded = new GcpAdapter(rt, { budgetMs: 60_000, deadlineMs, onApiCall: (c) => calls.push(c) });
+    fake.faults.throttle(1_000_000);
+    const first = await bounded.launch(batch(rt, 'small', [1], ZA));
+    expect(first.failed.map((f) => f.code)).toEqual(['rateLimitExceeded']);
+    await new Promise((r) => setTimeout(r, Math.max(0, deadlineMs - Date.now() + 10)));
+    const sent = fake.calls.length;
+    expect(sent).toBeGreaterThan(1);
+    const second = await bounded.launch(batch(rt, 'small', [2], ZB));
+    expect(second.failed.map((f) => `${f.kind}:${f.code}`)).toEqual(['timeout:HookTimeBudget']);
+    const ghost = {
+      id: 'alpha-compute-small-9',
+      name: 'alpha-compute-small-9',
+      node: 'compute-small-9',
+      cluster: 'alpha',
+      zone: ZA,
+      instanceType: '',
+      state: 'other' as const,
+    };
+    expect((await bounded.terminate([ghost])).failed.map((f) => f.code)).toEqual(['HookTimeBudget']);
+    await expect(bounded.list()).rejects.toMatchObject({ code: 'CLOUD_TIME_BUDGET' });
+    expect(fake.calls.length).toBe(sent);
+  });
+
+  it('a bulkInsert operation still running at the deadline fails its nodes as timeout', async () => {
+    await restart({ operationMs: 1500 });
+    const rt = testRuntime('gcp', fake.endpoint);
+    const bounded = new GcpAdapter(rt, { deadlineMs: Date.now() + 300, pollMs: 20, onApiCall: (c) => calls.push(c) });
+    const t0 = Date.now();
+    const r = await bounded.launch(batch(rt, 'small', [1, 2], ZA));
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(r.failed.map((f) => `${f.kind}:${f.code}`)).toEqual([
+      'timeout:OperationTimeout',
+      'timeout:OperationTimeout',
+    ]);
   });
 
   it('slow replies still complete', async () => {
@@ -173,19 +250,52 @@ describe('GcpAdapter.terminate / list', () => {
     expect(fake.live().map((i) => i.name)).toEqual([d.id]);
   });
 
-  it('waitGone returns instances still deleting at the deadline', async () => {
-    await restart({ operationMs: 400 });
+  it('terminate awaits the delete operations: when it returns, the instances are gone', async () => {
+    await restart({ operationMs: 300 });
+    const rt = testRuntime('gcp', fake.endpoint);
+    const r = await adapter.launch(batch(rt, 'small', range(1, 20), ZA));
+    expect(r.launched).toHaveLength(20);
+    const out = await adapter.terminate(r.launched);
+    expect(out.terminated).toHaveLength(20);
+    expect(out.failed).toEqual([]);
+    expect(fake.live()).toHaveLength(0);
+    expect(fake.callsOf('delete')).toHaveLength(20);
+    expect(fake.callsOf('operations.wait').length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('a delete still running at the deadline counts as accepted and waitGone reports it', async () => {
+    await restart({ operationMs: 800 });
     const rt = testRuntime('gcp', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
-    await adapter.terminate(r.launched);
-    expect(await adapter.waitGone(r.launched, Date.now() + 100)).toHaveLength(2);
+    const bounded = new GcpAdapter(rt, { deadlineMs: Date.now() + 150, pollMs: 20 });
+    const out = await bounded.terminate(r.launched);
+    expect(out.terminated.sort()).toEqual(r.launched.map((i) => i.id).sort());
+    expect(await bounded.waitGone(r.launched, Date.now() + 100)).toHaveLength(2);
     expect(await adapter.waitGone(r.launched, Date.now() + 3000)).toEqual([]);
+  });
+
+  it('a failed delete operation is reported with its error code', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    const r = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
+    fake.faults.deleteError(1, 'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE');
+    const out = await adapter.terminate(r.launched);
+    expect(out.failed.map((f) => f.code)).toEqual(['RESOURCE_IN_USE_BY_ANOTHER_RESOURCE']);
+    expect(out.terminated).toHaveLength(1);
+    expect(fake.live()).toHaveLength(1);
   });
 
   it('terminates instances known only by name (no zone) by looking them up', async () => {
     const rt = testRuntime('gcp', fake.endpoint);
     await adapter.launch(batch(rt, 'big', [1], ZB));
-    const stub = { id: 'alpha-compute-big-1', name: '', node: '', cluster: '', zone: '', instanceType: '', state: 'other' as const };
+    const stub = {
+      id: 'alpha-compute-big-1',
+      name: '',
+      node: '',
+      cluster: '',
+      zone: '',
+      instanceType: '',
+      state: 'other' as const,
+    };
     expect((await adapter.terminate([stub])).terminated).toEqual(['alpha-compute-big-1']);
     expect(fake.live()).toHaveLength(0);
   });
@@ -220,7 +330,11 @@ describe('GcpAdapter.terminate / list', () => {
     await adapter.launch(batch(testRuntime('gcp', fake.endpoint), 'small', [1, 2], ZA));
     await beta.launch(batch(testRuntime('gcp', fake.endpoint, 'beta'), 'small', [1, 2, 3], ZA));
     expect((await adapter.list()).map((i) => i.cluster)).toEqual(['alpha', 'alpha']);
-    expect((await beta.list()).map((i) => i.id).sort()).toEqual(['beta-compute-small-1', 'beta-compute-small-2', 'beta-compute-small-3']);
+    expect((await beta.list()).map((i) => i.id).sort()).toEqual([
+      'beta-compute-small-1',
+      'beta-compute-small-2',
+      'beta-compute-small-3',
+    ]);
   });
 
   it('emits created/terminated events with node and IP', async () => {

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { callWithRetry } from '../../src/cloud/retry.js';
+import { CloudBudgetError, callWithRetry, cloudCodeOf, withTimeout } from '../../src/cloud/retry.js';
 import type { ApiCall } from '../../src/cloud/types.js';
 import { CitcError } from '../../src/core/errors.js';
 
-const classify = (err: unknown) => ({ code: (err as Error).message, throttled: (err as Error).message === 'Throttling' });
+const classify = (err: unknown) => ({
+  code: (err as Error).message,
+  throttled: (err as Error).message === 'Throttling',
+});
 
 describe('callWithRetry', () => {
   it('retries throttled attempts, logs each, and returns the first success', async () => {
@@ -58,5 +61,51 @@ describe('callWithRetry', () => {
     expect((err as CitcError).code).toBe('CLOUD_THROTTLED');
     expect((err as CitcError).subject).toBe('Op');
     expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('shares one deadline across calls: after it, a call is not even sent', async () => {
+    let sent = 0;
+    const err = await callWithRetry(
+      'Op',
+      1,
+      async () => {
+        sent++;
+        return 'ok';
+      },
+      classify,
+      { budgetMs: 60_000, baseMs: 5, capMs: 20, deadlineMs: Date.now() - 1 },
+      undefined,
+    ).catch((e) => e);
+    expect(sent).toBe(0);
+    expect(err).toBeInstanceOf(CloudBudgetError);
+    expect((err as CloudBudgetError).code).toBe('CLOUD_TIME_BUDGET');
+    expect(cloudCodeOf(err)).toBe('HookTimeBudget');
+  });
+
+  it('gives each attempt only the time left, and a cut-off after throttling reports the throttle code', async () => {
+    const given: number[] = [];
+    let n = 0;
+    const err = await callWithRetry(
+      'Op',
+      1,
+      (ms) => {
+        given.push(ms);
+        if (++n === 1) return Promise.reject(new Error('Throttling'));
+        return withTimeout(new Promise<never>(() => {}), ms, 'Op');
+      },
+      classify,
+      { budgetMs: 60_000, baseMs: 1, capMs: 2, deadlineMs: Date.now() + 150 },
+      undefined,
+    ).catch((e) => e);
+    expect(given).toHaveLength(2);
+    expect(given.every((ms) => ms <= 150)).toBe(true);
+    expect((err as CloudBudgetError).code).toBe('CLOUD_THROTTLED');
+    expect(cloudCodeOf(err)).toBe('Throttling');
+  });
+
+  it('withTimeout rejects with a TimeoutError naming the operation', async () => {
+    const err = await withTimeout(new Promise(() => {}), 20, 'instances.list').catch((e) => e);
+    expect((err as Error).name).toBe('TimeoutError');
+    expect((err as Error).message).toContain('instances.list');
   });
 });

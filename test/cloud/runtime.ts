@@ -76,7 +76,13 @@ function shape(name: string, instanceTypes: string[]): ShapeConfig {
   };
 }
 
-export function batch(runtime: HookRuntime, shapeName: string, indices: number[], zone: string, instanceType?: string): LaunchBatch {
+export function batch(
+  runtime: HookRuntime,
+  shapeName: string,
+  indices: number[],
+  zone: string,
+  instanceType?: string,
+): LaunchBatch {
   const partition = runtime.cluster.partitions[0];
   const s = partition?.shapes.find((x) => x.name === shapeName) as ShapeConfig;
   return {

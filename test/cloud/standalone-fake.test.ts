@@ -65,7 +65,9 @@ for (const cloud of ['aws', 'gcp'] as const) {
       else expect(state.instances).toEqual([]);
       expect(file.instances).toHaveLength(state.instances.length);
       const calls = (await (await fetch(`${endpoint}/__fake/calls`)).json()) as { errorCode?: string }[];
-      expect(calls.filter((c) => c.errorCode === (cloud === 'aws' ? 'RequestLimitExceeded' : 'rateLimitExceeded'))).toHaveLength(2);
+      expect(
+        calls.filter((c) => c.errorCode === (cloud === 'aws' ? 'RequestLimitExceeded' : 'rateLimitExceeded')),
+      ).toHaveLength(2);
     }, 60_000);
   });
 }

@@ -22,6 +22,8 @@ export interface FaultSpec {
   throttle?: CountedFault;
   serverErrors?: CountedFault;
   capacity?: CapacityFault[];
+  /** GCE: the next `count` delete operations end with this error code and leave the instance running. */
+  deleteErrors?: { count: number; code: string };
   /** The next launch creates at most this many instances (partial launch). */
   partial?: number;
   /** Every reply is delayed by this many ms. */
@@ -35,6 +37,7 @@ export class Faults {
   private errors: CountedFault[] = [];
   private capacities: CapacityFault[] = [];
   private partialNext: number | undefined;
+  private deleteFaults: { count: number; code: string }[] = [];
   slowMs = 0;
 
   apply(spec: FaultSpec): void {
@@ -42,6 +45,7 @@ export class Faults {
     if (spec.throttle) this.throttle(spec.throttle.count, spec.throttle.operation);
     if (spec.serverErrors) this.serverError(spec.serverErrors.count, spec.serverErrors.operation);
     for (const c of spec.capacity ?? []) this.capacity(c);
+    if (spec.deleteErrors) this.deleteError(spec.deleteErrors.count, spec.deleteErrors.code);
     if (spec.partial !== undefined) this.partial(spec.partial);
     if (spec.slowMs !== undefined) this.slow(spec.slowMs);
   }
@@ -61,6 +65,19 @@ export class Faults {
     return this;
   }
 
+  deleteError(count: number, code: string): this {
+    this.deleteFaults.push({ count, code });
+    return this;
+  }
+
+  /** The error code the next delete operation ends with, if one is armed. */
+  takeDeleteError(): string | undefined {
+    const f = this.deleteFaults[0];
+    if (!f) return undefined;
+    if (--f.count <= 0) this.deleteFaults.shift();
+    return f.code;
+  }
+
   partial(k: number): this {
     this.partialNext = k;
     return this;
@@ -76,6 +93,7 @@ export class Faults {
     this.errors = [];
     this.capacities = [];
     this.partialNext = undefined;
+    this.deleteFaults = [];
     this.slowMs = 0;
   }
 
@@ -91,7 +109,8 @@ export class Faults {
   /** The capacity fault matching a launch, consumed when counted. */
   takeCapacity(zone: string, instanceType: string): CapacityFault | undefined {
     const f = this.capacities.find(
-      (c) => (c.zone === undefined || c.zone === zone) && (c.instanceType === undefined || c.instanceType === instanceType),
+      (c) =>
+        (c.zone === undefined || c.zone === zone) && (c.instanceType === undefined || c.instanceType === instanceType),
     );
     if (f?.times !== undefined && --f.times <= 0) this.capacities.splice(this.capacities.indexOf(f), 1);
     return f;
@@ -109,6 +128,7 @@ export class Faults {
       serverErrors: this.errors[0],
       capacity: this.capacities,
       ...(this.partialNext !== undefined && { partial: this.partialNext }),
+      ...(this.deleteFaults[0] && { deleteErrors: this.deleteFaults[0] }),
       slowMs: this.slowMs,
     };
   }

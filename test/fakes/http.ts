@@ -18,6 +18,9 @@ export abstract class FakeServer extends EventEmitter {
   readonly calls: CallRecord[] = [];
   private server: Server | undefined;
   port = 0;
+  private inflight = 0;
+  private busySince = 0;
+  private busyTotal = 0;
 
   protected abstract handle(method: string, url: URL, body: string): Reply | Promise<Reply>;
   abstract state(): unknown;
@@ -42,6 +45,14 @@ export abstract class FakeServer extends EventEmitter {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
+  /**
+   * Wall ms during which at least one API request was open here (reading it, answering, waiting in a
+   * long poll): the fake's own latency as its clients saw it, for the bench to subtract.
+   */
+  get busyMs(): number {
+    return this.busyTotal + (this.inflight > 0 ? performance.now() - this.busySince : 0);
+  }
+
   /** Calls of one operation (the fakes' call log), for assertions on API usage. */
   callsOf(operation: string): CallRecord[] {
     return this.calls.filter((c) => c.operation === operation);
@@ -56,6 +67,15 @@ export abstract class FakeServer extends EventEmitter {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.inflight++ === 0) this.busySince = performance.now();
+    try {
+      await this.serveOne(req, res);
+    } finally {
+      if (--this.inflight === 0) this.busyTotal += performance.now() - this.busySince;
+    }
+  }
+
+  private async serveOne(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');

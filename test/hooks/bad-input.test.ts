@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Slurmctld, startSlurmctld } from '../support/slurmctld.js';
 import { clusterConfig } from '../core/plan/fixture.js';
+import { type Slurmctld, startSlurmctld } from '../support/slurmctld.js';
 import { readLog, runHook, writeRuntime } from './harness.js';
 
 // Bad input must end the hook with a clear log line and exit code before any cloud call:
 // these runs have no cloud at all (no endpoint), so reaching one would fail differently.
-describe('hooks on bad input (real slurmctld)', () => {
+describe.each(['aws', 'gcp'] as const)('%s: hooks on bad input (real slurmctld)', (kind) => {
   let ctld: Slurmctld;
   beforeAll(async () => {
     ctld = await startSlurmctld({
@@ -15,7 +15,7 @@ describe('hooks on bad input (real slurmctld)', () => {
   afterAll(async () => ctld?.stop());
 
   it('malformed hostlist: exit 2, one error line naming it, nothing launched', async () => {
-    const files = writeRuntime(clusterConfig());
+    const files = writeRuntime(clusterConfig(kind));
     const run = await runHook('resume', files, 'compute-c5-[1-', { SLURM_CONF: ctld.conf });
     expect(run.code).toBe(2);
     const errors = readLog(files).filter((r) => r.event === 'error');
@@ -26,7 +26,7 @@ describe('hooks on bad input (real slurmctld)', () => {
   });
 
   it('unknown nodes: exit 2, a log line per node, DOWN in Slurm with the reason, nothing launched', async () => {
-    const files = writeRuntime(clusterConfig());
+    const files = writeRuntime(clusterConfig(kind));
     await ctld.scontrol('update', 'nodename=other-x1-[1-2]', 'state=power_up');
     await ctld.waitForState(['other-x1-1', 'other-x1-2'], /POWERING_UP/);
     const run = await runHook('resume', files, 'other-x1-[1-2]', { SLURM_CONF: ctld.conf });
@@ -45,14 +45,14 @@ describe('hooks on bad input (real slurmctld)', () => {
   });
 
   it('missing runtime.json: exit 2 and a line on stderr', async () => {
-    const files = writeRuntime(clusterConfig());
+    const files = writeRuntime(clusterConfig(kind));
     files.runtimePath = `${files.dir}/nope.json`;
     const run = await runHook('suspend', files, 'compute-c5-1', { SLURM_CONF: ctld.conf });
     expect(run.code).toBe(2);
   });
 
   it('no hostlist: exit 2', async () => {
-    const files = writeRuntime(clusterConfig());
+    const files = writeRuntime(clusterConfig(kind));
     const run = await runHook('resume-fail', files, '', { SLURM_CONF: ctld.conf });
     expect(run.code).toBe(2);
   });

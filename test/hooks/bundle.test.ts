@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterConfig } from '../core/plan/fixture.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
 import { type Slurmctld, startSlurmctld } from '../support/slurmctld.js';
-import { clusterConfig } from '../core/plan/fixture.js';
 import { nodeOutcomes, readLog, runHook, writeRuntime } from './harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -24,6 +24,13 @@ describe('bundled hooks (scripts/bundle-hooks.mjs)', () => {
   }, 120_000);
   afterAll(async () => ctld?.stop());
 
+  it('ships only the Compute protos the hooks use (not the 11 MB of every API)', () => {
+    const chunks = readdirSync(join(outdir, 'chunks')).filter((f) => f.endsWith('.mjs'));
+    const text = chunks.map((f) => readFileSync(join(outdir, 'chunks', f), 'utf8'));
+    expect(text.some((t) => t.includes('BulkInsertInstanceResource'))).toBe(true);
+    expect(text.some((t) => t.includes('BackendBucket'))).toBe(false);
+  });
+
   for (const kind of ['aws', 'gcp'] as const) {
     it(`${kind}: resume launches and suspend terminates, from the bundle`, async () => {
       const fake = kind === 'aws' ? new Ec2Fake() : new GceFake();
@@ -36,7 +43,11 @@ describe('bundled hooks (scripts/bundle-hooks.mjs)', () => {
         const resume = await runHook('resume', files, 'compute-c5-[1-2],compute-m5-1', env, { bundleDir: outdir });
         expect(resume.code, JSON.stringify(readLog(files).filter((r) => r.level !== 'info'))).toBe(0);
         const out = nodeOutcomes(files);
-        expect(['compute-c5-1', 'compute-c5-2', 'compute-m5-1'].map((n) => out.get(n)?.outcome)).toEqual(['launched', 'launched', 'launched']);
+        expect(['compute-c5-1', 'compute-c5-2', 'compute-m5-1'].map((n) => out.get(n)?.outcome)).toEqual([
+          'launched',
+          'launched',
+          'launched',
+        ]);
         const nodes = await ctld.showNodes();
         expect(nodes.get('compute-c5-1')?.NodeAddr).toMatch(/^127\./);
         const suspend = await runHook('suspend', files, 'compute-c5-[1-2],compute-m5-1', env, { bundleDir: outdir });

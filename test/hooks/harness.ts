@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +17,9 @@ export const HOOK_SOURCES = {
 export type HookKind = keyof typeof HOOK_SOURCES;
 
 export interface HookRun {
+  /** Exit code; -1 when killed by a signal. */
   code: number;
+  signal?: NodeJS.Signals | null;
   stderr: string;
   ms: number;
 }
@@ -40,7 +42,12 @@ export function writeRuntime(cluster: ClusterConfig, extra: Partial<HookRuntime>
     paths: { scontrol: SCONTROL, logFile, lockDir: join(dir, 'locks') },
     log: { format: 'json' },
     ...(cluster.provider.kind === 'aws'
-      ? { aws: { subnetIdsByZone: Object.fromEntries(cluster.provider.zones.map((z) => [z, `subnet-${z}`])), securityGroupIds: ['sg-1'] } }
+      ? {
+          aws: {
+            subnetIdsByZone: Object.fromEntries(cluster.provider.zones.map((z) => [z, `subnet-${z}`])),
+            securityGroupIds: ['sg-1'],
+          },
+        }
       : { gcp: { network: 'citc-net', subnetwork: 'citc-subnet', diskGb: 20 } }),
     ...extra,
   };
@@ -58,7 +65,7 @@ export function runHook(
   files: RuntimeFiles,
   hostlist: string,
   env: Record<string, string>,
-  opts: { bundleDir?: string } = {},
+  opts: { bundleDir?: string; onSpawn?: (child: ChildProcess) => void } = {},
 ): Promise<HookRun> {
   const entry = opts.bundleDir ? [join(opts.bundleDir, `${kind}.mjs`)] : ['--import', 'tsx', HOOK_SOURCES[kind]];
   const started = Date.now();
@@ -68,10 +75,11 @@ export function runHook(
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    opts.onSpawn?.(child);
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => resolveRun({ code: code ?? -1, stderr, ms: Date.now() - started }));
+    child.on('exit', (code, signal) => resolveRun({ code: code ?? -1, signal, stderr, ms: Date.now() - started }));
   });
 }
 

@@ -48,14 +48,24 @@ describe('nodeLocks', () => {
       process.stdout.write(JSON.stringify(r.held));
       setTimeout(() => {}, 1500); // keep the locks alive while the others try
     `;
-    const runs = Array.from({ length: 6 }, () =>
-      new Promise<string[]>((resolve, reject) => {
-        const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir, JSON.stringify(nodes)]);
-        let out = '';
-        c.stdout.on('data', (d) => (out += d));
-        c.on('error', reject);
-        c.on('exit', () => resolve(JSON.parse(out || '[]')));
-      }),
+    const runs = Array.from(
+      { length: 6 },
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const c = spawn(process.execPath, [
+            '--import',
+            'tsx',
+            '--input-type=module',
+            '-e',
+            script,
+            dir,
+            JSON.stringify(nodes),
+          ]);
+          let out = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.on('error', reject);
+          c.on('exit', () => resolve(JSON.parse(out || '[]')));
+        }),
     );
     const held = (await Promise.all(runs)).flat();
     expect(held.sort()).toEqual([...nodes].sort());

@@ -23,12 +23,34 @@ describe('openHookLog', () => {
   it('writes one JSON object per line when asked', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'citc-log-')), 'hooks.log');
     const log = openHookLog({ hook: 'suspend', file, format: 'json', now: fixed });
-    log.many('info', 'node', [{ node: 'c-1', outcome: 'absent' }, { node: 'c-2', outcome: 'terminated' }]);
+    log.many('info', 'node', [
+      { node: 'c-1', outcome: 'absent' },
+      { node: 'c-2', outcome: 'terminated' },
+    ]);
     log.close();
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
-      { ts: '2026-01-02T03:04:05.678Z', level: 'info', hook: 'suspend', pid: process.pid, event: 'node', node: 'c-1', outcome: 'absent' },
-      { ts: '2026-01-02T03:04:05.678Z', level: 'info', hook: 'suspend', pid: process.pid, event: 'node', node: 'c-2', outcome: 'terminated' },
+      {
+        ts: '2026-01-02T03:04:05.678Z',
+        level: 'info',
+        hook: 'suspend',
+        pid: process.pid,
+        event: 'node',
+        node: 'c-1',
+        outcome: 'absent',
+      },
+      {
+        ts: '2026-01-02T03:04:05.678Z',
+        level: 'info',
+        hook: 'suspend',
+        pid: process.pid,
+        event: 'node',
+        node: 'c-2',
+        outcome: 'terminated',
+      },
     ]);
   });
 
@@ -41,8 +63,12 @@ describe('openHookLog', () => {
       log.close();
     `;
     await Promise.all(
-      Array.from({ length: 4 }, () =>
-        new Promise((resolve) => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file]).on('exit', resolve)),
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise((resolve) =>
+            spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file]).on('exit', resolve),
+          ),
       ),
     );
     const lines = readFileSync(file, 'utf8').trim().split('\n');

@@ -30,14 +30,30 @@ describe('buildHookRuntime', () => {
   it('builds an aws runtime from config, image and Terraform outputs', () => {
     const rt = buildHookRuntime(clusterConfig(), awsState, { scontrol: '/opt/slurm/bin/scontrol' });
     expect(rt.imageId).toBe('ami-123');
-    expect(rt.aws).toEqual({ subnetIdsByZone: { 'us-east-1a': 'subnet-a', 'us-east-1b': 'subnet-b' }, securityGroupIds: ['sg-1'], launchTemplateId: 'lt-1' });
-    expect(rt.paths).toEqual({ scontrol: '/opt/slurm/bin/scontrol', logFile: '/var/log/citc/hooks.log', lockDir: '/run/citc/locks' });
+    expect(rt.aws).toEqual({
+      subnetIdsByZone: { 'us-east-1a': 'subnet-a', 'us-east-1b': 'subnet-b' },
+      securityGroupIds: ['sg-1'],
+      launchTemplateId: 'lt-1',
+    });
+    expect(rt.paths).toEqual({
+      scontrol: '/opt/slurm/bin/scontrol',
+      logFile: '/var/log/citc/hooks.log',
+      lockDir: '/run/citc/locks',
+    });
     expect(checkHookRuntime(JSON.parse(JSON.stringify(rt)))).toBeUndefined();
   });
 
   it('builds a gcp runtime', () => {
-    const state: ClusterState = { version: 1, cluster: 'demo', provider: 'gcp', deploy: { stackDir: '/x', synthesizedAt: 'x', outputs: { network: 'n', subnetwork: 's' } } };
-    const rt = buildHookRuntime(clusterConfig('gcp', { image: { os: 'rocky9', id: 'projects/p/global/images/i' } }), state);
+    const state: ClusterState = {
+      version: 1,
+      cluster: 'demo',
+      provider: 'gcp',
+      deploy: { stackDir: '/x', synthesizedAt: 'x', outputs: { network: 'n', subnetwork: 's' } },
+    };
+    const rt = buildHookRuntime(
+      clusterConfig('gcp', { image: { os: 'rocky9', id: 'projects/p/global/images/i' } }),
+      state,
+    );
     expect(rt.gcp).toEqual({ network: 'n', subnetwork: 's', diskGb: 50 });
     expect(rt.imageId).toBe('projects/p/global/images/i');
   });
@@ -45,7 +61,10 @@ describe('buildHookRuntime', () => {
   it('refuses a cluster without an image, and subnets that do not match the zones', () => {
     const noImage = { ...awsState, image: undefined } as unknown as ClusterState;
     expect(() => buildHookRuntime(clusterConfig(), noImage)).toThrow(/no compute image/);
-    const oneSubnet = { ...awsState, deploy: { ...awsState.deploy, outputs: { [RUNTIME_OUTPUTS.awsSubnetIds]: 'subnet-a' } } } as ClusterState;
+    const oneSubnet = {
+      ...awsState,
+      deploy: { ...awsState.deploy, outputs: { [RUNTIME_OUTPUTS.awsSubnetIds]: 'subnet-a' } },
+    } as ClusterState;
     const err = (() => {
       try {
         buildHookRuntime(clusterConfig(), oneSubnet);
@@ -86,13 +105,18 @@ describe('readHookRuntime', () => {
   it('names the malformed part', () => {
     const rt = buildHookRuntime(clusterConfig(), awsState);
     const bad = { ...rt, paths: { ...rt.paths, scontrol: 'scontrol' } };
-    expect(() => readHookRuntime(write('rel.json', JSON.stringify(bad)))).toThrow(/paths.scontrol must be an absolute path/);
+    expect(() => readHookRuntime(write('rel.json', JSON.stringify(bad)))).toThrow(
+      /paths.scontrol must be an absolute path/,
+    );
   });
 });
 
 describe('parseHookArgs and hookBudgetMs', () => {
   it('takes --runtime and exactly one hostlist', () => {
-    expect(parseHookArgs('resume', ['--runtime', '/r.json', 'c-[1-2]'])).toEqual({ runtimePath: '/r.json', hostlist: 'c-[1-2]' });
+    expect(parseHookArgs('resume', ['--runtime', '/r.json', 'c-[1-2]'])).toEqual({
+      runtimePath: '/r.json',
+      hostlist: 'c-[1-2]',
+    });
     expect(parseHookArgs('resume', ['c-1'])).toEqual({ runtimePath: '/etc/citc/runtime.json', hostlist: 'c-1' });
     expect(() => parseHookArgs('resume', [])).toThrow(/expected one hostlist argument, got 0/);
     expect(() => parseHookArgs('resume', ['a', 'b'])).toThrow(/got 2: a b/);

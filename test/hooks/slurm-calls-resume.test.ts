@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandHostlist } from '../../src/core/plan/hostlist-expand.js';
-import { freePort, type Slurmctld, startSlurmctld } from '../support/slurmctld.js';
+import { expandHostlist } from '../../src/core/hostlist.js';
 import { clusterConfig } from '../core/plan/fixture.js';
-import { HOOK_SOURCES, readLog, type RuntimeFiles, writeRuntime } from './harness.js';
+import { freePort, type Slurmctld, startSlurmctld } from '../support/slurmctld.js';
+import { HOOK_SOURCES, type RuntimeFiles, readLog, writeRuntime } from './harness.js';
 
 const TSX = resolve(import.meta.dirname, '../../node_modules/tsx/dist/loader.mjs');
 
@@ -48,8 +48,7 @@ describe('ResumeProgram started by the real slurmctld, cloud unreachable', () =>
     const names = ['compute-c5-1', 'compute-c5-2'];
     const nodes = await ctld.waitForNodes(
       'both nodes failed by the hook',
-      (v) =>
-        names.every((n) => v.get(n)?.Reason?.startsWith('citc:') && !/POWERING_UP/.test(v.get(n)?.State ?? '')),
+      (v) => names.every((n) => v.get(n)?.Reason?.startsWith('citc:') && !/POWERING_UP/.test(v.get(n)?.State ?? '')),
       25_000,
     );
     for (const n of names) {
@@ -69,7 +68,9 @@ describe('ResumeProgram started by the real slurmctld, cloud unreachable', () =>
     const suspendLines = (event: string) => readLog(files).filter((r) => r.hook === 'suspend' && r.event === event);
     // Slurm may split the nodes across power-save cycles; wait until both have been handed over.
     const handedOver = () => new Set(suspendLines('start').flatMap((r) => expandHostlist(String(r.hostlist))));
-    await expect.poll(() => [...handedOver()].sort(), { timeout: 15_000, interval: 200 }).toEqual(['compute-c5-1', 'compute-c5-2']);
+    await expect
+      .poll(() => [...handedOver()].sort(), { timeout: 15_000, interval: 200 })
+      .toEqual(['compute-c5-1', 'compute-c5-2']);
     await expect.poll(() => suspendLines('exit').length, { timeout: 10_000 }).toBe(suspendLines('start').length);
   }, 30_000);
 });

@@ -16,7 +16,10 @@ afterEach(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-const image = { current: { id: 'ami-0new', builtAt: '2026-11-22T00:00:00Z' }, previous: [{ id: 'ami-0old', builtAt: '2026-11-01T00:00:00Z' }] };
+const image = {
+  current: { id: 'ami-0new', builtAt: '2026-11-22T00:00:00Z' },
+  previous: [{ id: 'ami-0old', builtAt: '2026-11-01T00:00:00Z' }],
+};
 
 describe('activateImage', () => {
   it('has nothing to install on a cluster that is not deployed', async () => {
@@ -37,14 +40,25 @@ describe('activateImage', () => {
         stackDir: '/nowhere',
         synthesizedAt: '2026-11-22T00:00:00Z',
         appliedAt: '2026-11-22T00:05:00Z',
-        outputs: { management_public_ip: '127.0.0.1', compute_subnet_ids: ['subnet-a', 'subnet-b'], compute_security_group_ids: ['sg-1'] },
+        outputs: {
+          management_public_ip: '127.0.0.1',
+          compute_subnet_ids: ['subnet-a', 'subnet-b'],
+          compute_security_group_ids: ['sg-1'],
+        },
       },
     };
     await writeState(statePath(workDir), state);
     const progress: string[] = [];
-    const err = await activateImage({ workDir, config: awsCluster(), inventory: { port: 1 }, onProgress: (l) => progress.push(l) }).catch((e: unknown) => e);
+    const err = await activateImage({
+      workDir,
+      config: awsCluster(),
+      inventory: { port: 1 },
+      onProgress: (l) => progress.push(l),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CitcError);
-    expect((err as CitcError).message).toMatch(/image is recorded, but installing it on the management node failed: .*UNREACHABLE/);
+    expect((err as CitcError).message).toMatch(
+      /image is recorded, but installing it on the management node failed: .*UNREACHABLE/,
+    );
     expect(progress.find((l) => l.startsWith('$ ansible-playbook'))).toMatch(/--tags hooks$/);
     expect((await readState(statePath(workDir)))?.image).toEqual(image);
   });

@@ -41,7 +41,9 @@ describe('packer -machine-readable output', () => {
     expect(imageIdFromArtifact(awsCluster(), 'eu-west-1:ami-a,us-east-1:ami-b')).toBe('ami-b');
     expect(imageIdFromArtifact(awsCluster(), 'eu-west-1:ami-a')).toBe('ami-a');
     expect(imageIdFromArtifact(awsCluster(), 'garbage')).toBeUndefined();
-    expect(imageIdFromArtifact(gcpCluster(), 'citc-gdemo-compute-1')).toBe('projects/citc-test/global/images/citc-gdemo-compute-1');
+    expect(imageIdFromArtifact(gcpCluster(), 'citc-gdemo-compute-1')).toBe(
+      'projects/citc-test/global/images/citc-gdemo-compute-1',
+    );
   });
 
   it('reads the packer version and whether it needs packer init', () => {

@@ -13,7 +13,7 @@ import { standInPacker } from './stand-in-packer.js';
 const AWS_OK = [
   '1700000000,,ui,say,==> amazon-ebs.compute: Prevalidating any provided VPC information',
   '1700000001,,ui,say,==> amazon-ebs.compute: Creating temporary keypair: packer_1',
-  '1700000100,,ui,say,Build \'amazon-ebs.compute\' finished after 5 minutes.',
+  "1700000100,,ui,say,Build 'amazon-ebs.compute' finished after 5 minutes.",
   '1700000100,amazon-ebs.compute,artifact-count,1',
   '1700000100,amazon-ebs.compute,artifact,0,builder-id,mitchellh.amazonebs',
   '1700000100,amazon-ebs.compute,artifact,0,id,eu-west-1:ami-0aaa%!(PACKER_COMMA)us-east-1:ami-0new',
@@ -33,7 +33,10 @@ const existing: ClusterState = {
   version: 1,
   cluster: 'demo',
   provider: 'aws',
-  image: { current: { id: 'ami-0old', builtAt: '2026-11-01T00:00:00Z' }, previous: [{ id: 'ami-0older', builtAt: '2026-10-01T00:00:00Z' }] },
+  image: {
+    current: { id: 'ami-0old', builtAt: '2026-11-01T00:00:00Z' },
+    previous: [{ id: 'ami-0older', builtAt: '2026-10-01T00:00:00Z' }],
+  },
 };
 
 beforeEach(async () => {
@@ -70,7 +73,12 @@ describe('rebuildImage with a stand-in packer', () => {
     });
     const calls = await packer.calls();
     expect(calls.map((c) => c[0])).toEqual(['version', 'build']);
-    expect(calls[1]).toEqual(['build', '-machine-readable', '-color=false', join(workDir, 'packer', 'compute.pkr.hcl')]);
+    expect(calls[1]).toEqual([
+      'build',
+      '-machine-readable',
+      '-color=false',
+      join(workDir, 'packer', 'compute.pkr.hcl'),
+    ]);
     expect(progress).toContain('==> amazon-ebs.compute: Creating temporary keypair: packer_1');
     // the template packer was given is the rendered one, pointing at the rendered group vars
     const hcl = await readFile(join(workDir, 'packer', 'compute.pkr.hcl'), 'utf8');
@@ -87,7 +95,12 @@ describe('rebuildImage with a stand-in packer', () => {
     const out = ['1700000100,googlecompute.compute,artifact,0,id,citc-gdemo-compute-20261122120000'];
     const packer = await standInPacker(dir, { version: '1.11.2', buildOutput: out, buildExit: 0 });
     await withMungeKey();
-    const r = await rebuildImage({ config: gcpCluster(), workDir, now, env: { PATH: `${packer.binDir}:/usr/bin:/bin` } });
+    const r = await rebuildImage({
+      config: gcpCluster(),
+      workDir,
+      now,
+      env: { PATH: `${packer.binDir}:/usr/bin:/bin` },
+    });
     expect(r.id).toBe('projects/citc-test/global/images/citc-gdemo-compute-20261122120000');
     expect(r.previousId).toBeUndefined();
     const calls = await packer.calls();
@@ -107,7 +120,11 @@ describe('rebuildImage with a stand-in packer', () => {
     await withMungeKey();
     await writeState(statePath(workDir), existing);
     const before = await readFile(statePath(workDir), 'utf8');
-    const err = await rebuildImage({ config: awsCluster(), workDir, env: { PATH: `${packer.binDir}:/usr/bin:/bin` } }).catch((e: unknown) => e);
+    const err = await rebuildImage({
+      config: awsCluster(),
+      workDir,
+      env: { PATH: `${packer.binDir}:/usr/bin:/bin` },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CitcError);
     expect((err as CitcError).code).toBe('PACKER_FAILED');
     expect((err as CitcError).message).toContain('UnauthorizedOperation: not allowed');
@@ -116,10 +133,18 @@ describe('rebuildImage with a stand-in packer', () => {
   });
 
   it('leaves the recorded image untouched when packer succeeds without an artifact id', async () => {
-    const packer = await standInPacker(dir, { version: '1.6.6', buildOutput: ['1700000000,,ui,say,nothing built'], buildExit: 0 });
+    const packer = await standInPacker(dir, {
+      version: '1.6.6',
+      buildOutput: ['1700000000,,ui,say,nothing built'],
+      buildExit: 0,
+    });
     await withMungeKey();
     await writeState(statePath(workDir), existing);
-    const err = await rebuildImage({ config: awsCluster(), workDir, env: { PATH: `${packer.binDir}:/usr/bin:/bin` } }).catch((e: unknown) => e);
+    const err = await rebuildImage({
+      config: awsCluster(),
+      workDir,
+      env: { PATH: `${packer.binDir}:/usr/bin:/bin` },
+    }).catch((e: unknown) => e);
     expect((err as CitcError).code).toBe('PACKER_NO_ARTIFACT');
     expect((await readState(statePath(workDir)))?.image).toEqual(existing.image);
   });
@@ -135,7 +160,11 @@ describe('rebuildImage with a stand-in packer', () => {
 
   it('refuses to build before deploy made the munge key, without calling packer build', async () => {
     const packer = await standInPacker(dir, { version: '1.6.6', buildOutput: AWS_OK, buildExit: 0 });
-    const err = await rebuildImage({ config: awsCluster(), workDir, env: { PATH: `${packer.binDir}:/usr/bin:/bin` } }).catch((e: unknown) => e);
+    const err = await rebuildImage({
+      config: awsCluster(),
+      workDir,
+      env: { PATH: `${packer.binDir}:/usr/bin:/bin` },
+    }).catch((e: unknown) => e);
     expect((err as CitcError).code).toBe('IMAGE_NO_MUNGE_KEY');
     expect((err as CitcError).remedy).toContain('citc deploy');
     expect((await packer.calls()).map((c) => c[0])).toEqual(['version']);

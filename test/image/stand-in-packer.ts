@@ -12,7 +12,10 @@ export interface StandInPacker {
   calls(): Promise<string[][]>;
 }
 
-export async function standInPacker(dir: string, opts: { version: string; buildOutput: string[]; buildExit: number }): Promise<StandInPacker> {
+export async function standInPacker(
+  dir: string,
+  opts: { version: string; buildOutput: string[]; buildExit: number },
+): Promise<StandInPacker> {
   const binDir = join(dir, 'bin');
   await mkdir(binDir, { recursive: true });
   const log = join(dir, 'packer-calls.jsonl');

@@ -29,7 +29,12 @@ function deployedState(config: ClusterConfig): ClusterState {
       stackDir: `${WORK}/stack`,
       synthesizedAt: '2026-11-22T00:00:00Z',
       appliedAt: '2026-11-22T00:05:00Z',
-      outputs: { management_public_ip: '203.0.113.10', management_private_ip: '10.0.0.10', storage_address: '10.0.9.2', storage_export_prefix: '/share' },
+      outputs: {
+        management_public_ip: '203.0.113.10',
+        management_private_ip: '10.0.0.10',
+        storage_address: '10.0.9.2',
+        storage_export_prefix: '/share',
+      },
     },
   };
 }
@@ -59,7 +64,10 @@ describe.each(['aws', 'gcp'])('golden files of the %s example', (name) => {
   });
 
   it('the Packer template', async () => {
-    const files = renderPackerTemplate(config, { playbook: `${ANSIBLE}/compute.yml`, extraVarsFile: `${WORK}/ansible/group_vars.yml` });
+    const files = renderPackerTemplate(config, {
+      playbook: `${ANSIBLE}/compute.yml`,
+      extraVarsFile: `${WORK}/ansible/group_vars.yml`,
+    });
     await expectGolden(`${name}/packer.compute.pkr.hcl`, files['compute.pkr.hcl']);
     await expectGolden(`${name}/packer.plugins.pkr.hcl`, files['plugins.pkr.hcl']);
   });

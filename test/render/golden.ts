@@ -17,6 +17,9 @@ export async function expectGolden(rel: string, actual: string): Promise<void> {
     await writeFile(file, actual);
     return;
   }
-  if (!existsSync(file)) throw new Error(`golden file ${file} is missing: run \`npm run golden:update\` and review the diff`);
-  expect(actual, `${rel} differs from its golden file (npm run golden:update, then review the diff)`).toBe(await readFile(file, 'utf8'));
+  if (!existsSync(file))
+    throw new Error(`golden file ${file} is missing: run \`npm run golden:update\` and review the diff`);
+  expect(actual, `${rel} differs from its golden file (npm run golden:update, then review the diff)`).toBe(
+    await readFile(file, 'utf8'),
+  );
 }

@@ -19,7 +19,10 @@ afterAll(async () => {
 });
 
 function render(config: ClusterConfig) {
-  return renderPackerTemplate(config, { playbook: join(ansibleDir(), 'compute.yml'), extraVarsFile: join(dir, 'group_vars.yml') });
+  return renderPackerTemplate(config, {
+    playbook: join(ansibleDir(), 'compute.yml'),
+    extraVarsFile: join(dir, 'group_vars.yml'),
+  });
 }
 
 /** The real packer binary (Debian's 1.6.6 in CI) validates offline. */

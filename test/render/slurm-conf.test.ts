@@ -73,7 +73,11 @@ describe('renderSlurmFiles', () => {
     const c = gcpCluster();
     const conf2 = renderSlurmFiles(
       c,
-      slurmConfOptions(c, { nodes: { 'batch-n2-2': { addr: '127.0.0.12', port: 17002 } }, cgroups: false, controller: { addr: '10.1.0.5' } }),
+      slurmConfOptions(c, {
+        nodes: { 'batch-n2-2': { addr: '127.0.0.12', port: 17002 } },
+        cgroups: false,
+        controller: { addr: '10.1.0.5' },
+      }),
     )['slurm.conf'];
     const nodes = lines(conf2, 'NodeName=');
     expect(nodes).toHaveLength(20);
@@ -81,12 +85,16 @@ describe('renderSlurmFiles', () => {
     expect(nodes[1]).toBe('NodeName=batch-n2-2 NodeAddr=127.0.0.12 Port=17002 CPUs=4 RealMemory=15000 State=CLOUD');
     expect(conf2).toContain('SlurmctldHost=gdemo-mgmt(10.1.0.5)\n');
     expect(conf2).toContain('ProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\n');
-    expect(lines(conf2, 'PartitionName=')).toEqual(['PartitionName=batch Nodes=batch-n2-[1-20] Default=YES MaxTime=UNLIMITED State=UP']);
+    expect(lines(conf2, 'PartitionName=')).toEqual([
+      'PartitionName=batch Nodes=batch-n2-[1-20] Default=YES MaxTime=UNLIMITED State=UP',
+    ]);
   });
 
   it('rejects relative hook paths and nodes the cluster does not have', () => {
     const c = gcpCluster();
-    expect(() => renderSlurmFiles(c, slurmConfOptions(c, { hooks: { resume: 'bin/resume' } }))).toThrow(/hooks.resume|absolute/);
+    expect(() => renderSlurmFiles(c, slurmConfOptions(c, { hooks: { resume: 'bin/resume' } }))).toThrow(
+      /hooks.resume|absolute/,
+    );
     const err = (() => {
       try {
         renderSlurmFiles(c, slurmConfOptions(c, { nodes: { 'batch-n2-21': { port: 1 } } }));

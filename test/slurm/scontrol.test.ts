@@ -10,19 +10,26 @@ describe('Scontrol against a real slurmctld', () => {
   let sc: Scontrol;
   beforeAll(async () => {
     ctld = await startSlurmctld({ nodes: [1, 2, 3, 4].map((i) => ({ name: `compute-c5-${i}` })) });
-    sc = new Scontrol({ path: SCONTROL, slurmConf: ctld.conf, onCall: (c) => calls.push(`${c.args[1]}${c.error ? ' ERR' : ''}`) });
+    sc = new Scontrol({
+      path: SCONTROL,
+      slurmConf: ctld.conf,
+      onCall: (c) => calls.push(`${c.args[1]}${c.error ? ' ERR' : ''}`),
+    });
     await ctld.scontrol('update', 'nodename=compute-c5-[1-4]', 'state=power_up');
     await ctld.waitForState(['compute-c5-1', 'compute-c5-2', 'compute-c5-3', 'compute-c5-4'], /POWERING_UP/);
   });
   afterAll(async () => ctld?.stop());
 
   it('sets NodeAddr and NodeHostName of several nodes in one call', async () => {
-    await sc.setAddresses({ nodes: ['compute-c5-1', 'compute-c5-2'] as never[], addrs: ['127.0.0.21', '127.0.0.22'], hostnames: ['h1', 'h2'] });
+    await sc.setAddresses({
+      nodes: ['compute-c5-1', 'compute-c5-2'] as never[],
+      addrs: ['127.0.0.21', '127.0.0.22'],
+      hostnames: ['h1', 'h2'],
+    });
     const nodes = await ctld.showNodes();
-    expect([1, 2].map((i) => `${nodes.get(`compute-c5-${i}`)?.NodeAddr}/${nodes.get(`compute-c5-${i}`)?.NodeHostName}`)).toEqual([
-      '127.0.0.21/h1',
-      '127.0.0.22/h2',
-    ]);
+    expect(
+      [1, 2].map((i) => `${nodes.get(`compute-c5-${i}`)?.NodeAddr}/${nodes.get(`compute-c5-${i}`)?.NodeHostName}`),
+    ).toEqual(['127.0.0.21/h1', '127.0.0.22/h2']);
     expect(calls.at(-1)).toBe('nodename=compute-c5-1,compute-c5-2');
   });
 

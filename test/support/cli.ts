@@ -10,7 +10,10 @@ export interface CliResult {
 }
 
 /** Runs the real citc CLI (TypeScript sources through tsx) as a child process. */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}) {
+export function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
+) {
   return new Promise<CliResult>((resolve) => {
     const child = execFile(
       process.execPath,

@@ -4,7 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../../src/core/config/types.js';
-import { type RenderedSlurmFiles, renderSlurmFiles, type SlurmConfOverrides, slurmConfOptions } from '../../src/render/slurm-conf.js';
+import {
+  type RenderedSlurmFiles,
+  renderSlurmFiles,
+  type SlurmConfOverrides,
+  slurmConfOptions,
+} from '../../src/render/slurm-conf.js';
 
 export const SLURMCTLD = '/usr/sbin/slurmctld';
 
@@ -66,7 +71,11 @@ export async function oneMachineOverrides(dir: string): Promise<SlurmConfOverrid
  * Starts Debian's real slurmctld (cold, in the foreground) on the given files, waits until it serves
  * or exits, stops it, and returns what it logged: the only parser that counts is Slurm's own.
  */
-export async function checkSlurmFiles(dir: string, files: RenderedSlurmFiles, waitMs = 20_000): Promise<SlurmConfCheck> {
+export async function checkSlurmFiles(
+  dir: string,
+  files: RenderedSlurmFiles,
+  waitMs = 20_000,
+): Promise<SlurmConfCheck> {
   await mkdir(join(dir, 'state'), { recursive: true });
   await mkdir(join(dir, 'log'), { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text as string);
@@ -109,11 +118,17 @@ export async function checkSlurmFiles(dir: string, files: RenderedSlurmFiles, wa
 }
 
 /** Renders `config` with one-machine overrides (plus `extra`) into a temporary dir and checks it. */
-export async function checkRenderedSlurmConf(config: ClusterConfig, extra: SlurmConfOverrides = {}): Promise<SlurmConfCheck & { files: RenderedSlurmFiles }> {
+export async function checkRenderedSlurmConf(
+  config: ClusterConfig,
+  extra: SlurmConfOverrides = {},
+): Promise<SlurmConfCheck & { files: RenderedSlurmFiles }> {
   const dir = await mkdtemp(join(tmpdir(), 'citc-slurmconf-'));
   try {
     const base = await oneMachineOverrides(dir);
-    const files = renderSlurmFiles(config, slurmConfOptions(config, { ...base, ...extra, paths: { ...base.paths, ...extra.paths } }));
+    const files = renderSlurmFiles(
+      config,
+      slurmConfOptions(config, { ...base, ...extra, paths: { ...base.paths, ...extra.paths } }),
+    );
     return { ...(await checkSlurmFiles(dir, files)), files };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -181,7 +181,11 @@ export async function startSlurmctld(opts: SlurmctldOptions): Promise<Slurmctld>
       },
       waitForNodes,
       waitForState: (names, state, ms = 15_000) =>
-        waitForNodes(`${names.join(',')} to be ${state}`, (v) => names.every((n) => state.test(v.get(n)?.State ?? '')), ms),
+        waitForNodes(
+          `${names.join(',')} to be ${state}`,
+          (v) => names.every((n) => state.test(v.get(n)?.State ?? '')),
+          ms,
+        ),
       log: () => readFile(join(dir, 'log', 'slurmctld.log'), 'utf8'),
       async stop() {
         await stopChild(ctld);

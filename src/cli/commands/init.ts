@@ -2,9 +2,9 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Flags } from '@oclif/core';
+import { examplePath } from '../../config/examples.js';
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { CLUSTER_NAME } from '../../core/naming.js';
-import { examplePath } from '../../config/examples.js';
 import { CitcCommand, configPathOf, fileArg } from '../base.js';
 
 export default class Init extends CitcCommand {

@@ -1,5 +1,5 @@
-import { formatProblem } from '../../core/config/problem.js';
 import { loadEffectiveConfig } from '../../config/load.js';
+import { formatProblem } from '../../core/config/problem.js';
 import { CitcCommand, configFlags, configPathOf, fileArg } from '../base.js';
 
 export default class Validate extends CitcCommand {

@@ -12,7 +12,7 @@ import {
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { instanceName, type NodeName, TAG } from '../../core/naming.js';
 import type { AwsLaunchSettings, HookRuntime } from '../../core/runtime.js';
-import { callWithRetry, DEFAULT_RETRY, type RetryPolicy, sleep } from '../retry.js';
+import { CloudBudgetError, callWithRetry, DEFAULT_RETRY, type RetryPolicy, sleep } from '../retry.js';
 import type {
   CloudAdapter,
   CloudAdapterOptions,
@@ -55,6 +55,7 @@ export class AwsAdapter implements CloudAdapter {
     this.policy = {
       ...DEFAULT_RETRY,
       ...(opts.budgetMs !== undefined && { budgetMs: opts.budgetMs }),
+      ...(opts.deadlineMs !== undefined && { deadlineMs: opts.deadlineMs }),
     };
     this.client = new EC2Client({
       region: provider.region,
@@ -67,11 +68,12 @@ export class AwsAdapter implements CloudAdapter {
     });
   }
 
-  private call<T>(operation: string, count: number, fn: () => Promise<T>): Promise<T> {
+  /** `fn` gets an abort signal that fires when the time left runs out, for `client.send(cmd, { abortSignal })`. */
+  private call<T>(operation: string, count: number, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     return callWithRetry(
       operation,
       count,
-      fn,
+      (ms) => fn(AbortSignal.timeout(Math.max(1, Math.ceil(ms)))),
       (err) => {
         const info = ec2Error(err);
         return { code: info.code, throttled: isRetryable(info) };
@@ -95,16 +97,18 @@ export class AwsAdapter implements CloudAdapter {
     const out: CloudInstance[] = [];
     let token: string | undefined;
     do {
-      const page = await this.call('DescribeInstances', 1, () =>
+      const page = await this.call('DescribeInstances', 1, (abortSignal) =>
         this.client.send(
           new DescribeInstancesCommand({
             Filters: filters,
             MaxResults: DESCRIBE_PAGE,
             NextToken: token,
           }),
+          { abortSignal },
         ),
       );
-      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) out.push(toCloudInstance(i, this.cluster));
+      for (const r of page.Reservations ?? [])
+        for (const i of r.Instances ?? []) out.push(toCloudInstance(i, this.cluster));
       token = page.NextToken || undefined;
     } while (token);
     return out;
@@ -125,9 +129,20 @@ export class AwsAdapter implements CloudAdapter {
     const input = this.runInput(batch, nodes, clientToken(this.cluster, nodes, batch, salt));
     let instances: CloudInstance[];
     try {
-      const out = await this.call('RunInstances', nodes.length, () => this.client.send(new RunInstancesCommand(input)));
+      const out = await this.call('RunInstances', nodes.length, (abortSignal) =>
+        this.client.send(new RunInstancesCommand(input), { abortSignal }),
+      );
       instances = (out.Instances ?? []).map((i) => toCloudInstance(i, this.cluster));
     } catch (err) {
+      // Out of time: these nodes fail now; any instance a cut-off call did start carries our tags, so
+      // the SuspendProgram run that POWER_DOWN_FORCE triggers finds and terminates it.
+      if (err instanceof CloudBudgetError) {
+        const kind = err.code === 'CLOUD_THROTTLED' ? 'throttled' : 'timeout';
+        return {
+          launched: [],
+          failed: nodes.map((node) => ({ node, code: err.cloudCode, message: err.message, kind })),
+        };
+      }
       if (err instanceof CitcError) throw err;
       const info = ec2Error(err);
       const kind = launchFailureKind(info.code);
@@ -180,7 +195,10 @@ export class AwsAdapter implements CloudAdapter {
     ];
     // A per-instance Name would take one CreateTags call per node; single-node calls get it for free.
     if (nodes.length === 1) {
-      tags.push({ Key: 'Name', Value: instanceName(this.cluster, nodes[0] as string) }, { Key: TAG.aws.node, Value: nodes[0] as string });
+      tags.push(
+        { Key: 'Name', Value: instanceName(this.cluster, nodes[0] as string) },
+        { Key: TAG.aws.node, Value: nodes[0] as string },
+      );
     }
     const input: RunInstancesCommandInput = {
       MinCount: 1,
@@ -193,13 +211,15 @@ export class AwsAdapter implements CloudAdapter {
         { ResourceType: 'volume', Tags: tags },
       ],
     };
+    // The image always comes from the runtime file, also over a launch template: `citc image rebuild`
+    // then takes effect at the next resume without a redeploy of the template.
+    input.ImageId = this.runtime.imageId;
     if (this.settings.launchTemplateId) {
       input.LaunchTemplate = {
         LaunchTemplateId: this.settings.launchTemplateId,
         Version: '$Default',
       };
     } else {
-      input.ImageId = this.runtime.imageId;
       input.SecurityGroupIds = this.settings.securityGroupIds;
       input.MetadataOptions = {
         HttpTokens: 'required',
@@ -242,8 +262,8 @@ export class AwsAdapter implements CloudAdapter {
     let remaining = ids;
     while (remaining.length > 0) {
       try {
-        const out = await this.call('TerminateInstances', remaining.length, () =>
-          this.client.send(new TerminateInstancesCommand({ InstanceIds: remaining })),
+        const out = await this.call('TerminateInstances', remaining.length, (abortSignal) =>
+          this.client.send(new TerminateInstancesCommand({ InstanceIds: remaining }), { abortSignal }),
         );
         const done = new Set((out.TerminatingInstances ?? []).map((t) => t.InstanceId));
         for (const id of remaining) {
@@ -257,10 +277,17 @@ export class AwsAdapter implements CloudAdapter {
         }
         return;
       } catch (err) {
+        if (err instanceof CloudBudgetError) {
+          for (const id of remaining) result.failed.push({ id, code: err.cloudCode, message: err.message });
+          return;
+        }
         if (err instanceof CitcError) throw err;
         const info = ec2Error(err);
         // EC2 rejects the whole call when any id is unknown and names them: they are gone, retry the rest.
-        const gone = info.code === 'InvalidInstanceID.NotFound' ? new Set(info.message.match(/i-[0-9a-zA-Z]+/g) ?? []) : new Set<string>();
+        const gone =
+          info.code === 'InvalidInstanceID.NotFound'
+            ? new Set(info.message.match(/i-[0-9a-zA-Z]+/g) ?? [])
+            : new Set<string>();
         const stillThere = remaining.filter((id) => !gone.has(id));
         if (gone.size === 0 || stillThere.length === remaining.length) {
           for (const id of remaining) result.failed.push({ id, code: info.code, message: info.message });
@@ -277,11 +304,17 @@ export class AwsAdapter implements CloudAdapter {
     for (;;) {
       if (pending.length === 0) return [];
       const live = new Set<string>();
-      for (let i = 0; i < pending.length; i += 200) {
-        const ids = pending.slice(i, i + 200).map((p) => p.id);
-        for (const inst of await this.describe([{ Name: 'instance-id', Values: ids }])) {
-          if (inst.state !== 'terminated') live.add(inst.id);
+      try {
+        for (let i = 0; i < pending.length; i += 200) {
+          const ids = pending.slice(i, i + 200).map((p) => p.id);
+          for (const inst of await this.describe([{ Name: 'instance-id', Values: ids }])) {
+            if (inst.state !== 'terminated') live.add(inst.id);
+          }
         }
+      } catch (err) {
+        // Out of time (or throttled to it): what is not confirmed gone is reported as still there.
+        if (err instanceof CloudBudgetError) return pending;
+        throw err;
       }
       pending = pending.filter((p) => live.has(p.id));
       if (pending.length === 0 || Date.now() >= deadlineMs) return pending;
@@ -333,7 +366,8 @@ function toCloudInstance(i: Instance, cluster: string): CloudInstance {
   const tags = new Map((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
   let node = tags.get(TAG.aws.node) ?? '';
   const list = tags.get(NODES_TAG);
-  if (!node && list !== undefined && i.AmiLaunchIndex !== undefined) node = expandNodesTag(list)[i.AmiLaunchIndex] ?? '';
+  if (!node && list !== undefined && i.AmiLaunchIndex !== undefined)
+    node = expandNodesTag(list)[i.AmiLaunchIndex] ?? '';
   const c = tags.get(TAG.aws.cluster) ?? cluster;
   const out: CloudInstance = {
     id: i.InstanceId ?? '',

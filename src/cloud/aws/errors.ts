@@ -11,7 +11,13 @@ const CAPACITY = new Set([
   'Unsupported',
 ]);
 const QUOTA = new Set(['InstanceLimitExceeded', 'VcpuLimitExceeded', 'InsufficientFreeAddressesInSubnet']);
-const THROTTLE = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'RequestThrottled', 'TooManyRequestsException']);
+const THROTTLE = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'RequestThrottled',
+  'TooManyRequestsException',
+]);
 const TRANSIENT = new Set(['ServiceUnavailable', 'Unavailable', 'InternalError', 'InternalFailure']);
 
 export interface Ec2ErrorInfo {
@@ -36,7 +42,13 @@ export function ec2Error(err: unknown): Ec2ErrorInfo {
 
 /** Throttled or transiently unavailable: worth another attempt within the budget. */
 export function isRetryable(info: Ec2ErrorInfo): boolean {
-  return THROTTLE.has(info.code) || TRANSIENT.has(info.code) || info.status === 429 || info.status === 503 || (info.status ?? 0) >= 500;
+  return (
+    THROTTLE.has(info.code) ||
+    TRANSIENT.has(info.code) ||
+    info.status === 429 ||
+    info.status === 503 ||
+    (info.status ?? 0) >= 500
+  );
 }
 
 export function launchFailureKind(code: string): LaunchFailureKind {

@@ -1,4 +1,4 @@
-import { expandHostlist } from '../../core/plan/hostlist-expand.js';
+import { expandHostlist } from '../../core/hostlist.js';
 
 /** EC2 tag values hold at most 256 characters. */
 export const TAG_VALUE_MAX = 256;
@@ -31,7 +31,9 @@ export function compressOrdered(names: readonly string[]): string {
       ranges.push(lo === hi ? `${lo}` : `${lo}-${hi}`);
       i++;
     }
-    parts.push(ranges.length === 1 && !ranges[0]?.includes('-') ? `${prefix}${ranges[0]}` : `${prefix}[${ranges.join(',')}]`);
+    parts.push(
+      ranges.length === 1 && !ranges[0]?.includes('-') ? `${prefix}${ranges[0]}` : `${prefix}[${ranges.join(',')}]`,
+    );
   }
   return parts.join(',');
 }

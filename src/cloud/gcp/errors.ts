@@ -45,6 +45,9 @@ export function gceError(err: unknown): GceErrorInfo {
     reason?: string;
     errors?: { reason?: string }[];
   };
+  // withTimeout's: the REST fallback has no request timeout of its own.
+  if ((err as Error)?.name === 'TimeoutError')
+    return { code: 'TimeoutError', message: e.message ?? 'timed out', status: undefined };
   const body = parseBody(e.message ?? '');
   const status =
     e.response?.status ??
@@ -62,14 +65,21 @@ export function gceError(err: unknown): GceErrorInfo {
 function parseBody(message: string): { code?: number; message?: string; errors?: { reason?: string }[] } | undefined {
   if (!message.startsWith('{')) return undefined;
   try {
-    return (JSON.parse(message) as { error?: { code?: number; message?: string; errors?: { reason?: string }[] } }).error;
+    return (JSON.parse(message) as { error?: { code?: number; message?: string; errors?: { reason?: string }[] } })
+      .error;
   } catch {
     return undefined;
   }
 }
 
 export function isRetryable(info: GceErrorInfo): boolean {
-  return THROTTLE.has(info.code) || info.status === 429 || info.status === 503 || info.status === 500 || info.code === 'backendError';
+  return (
+    THROTTLE.has(info.code) ||
+    info.status === 429 ||
+    info.status === 503 ||
+    info.status === 500 ||
+    info.code === 'backendError'
+  );
 }
 
 export function isNotFound(info: GceErrorInfo): boolean {

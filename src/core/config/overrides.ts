@@ -51,7 +51,13 @@ export function overridesFromFlags(sets: readonly string[]): { overrides: Overri
     const eq = set.indexOf('=');
     const path = eq > 0 ? parsePath(set.slice(0, eq)) : undefined;
     if (!path) {
-      problems.push({ path: [], expected: 'PATH=VALUE, e.g. slurm.suspendTime=600', found: `"${set}"`, severity: 'error', origin });
+      problems.push({
+        path: [],
+        expected: 'PATH=VALUE, e.g. slurm.suspendTime=600',
+        found: `"${set}"`,
+        severity: 'error',
+        origin,
+      });
       continue;
     }
     const field = fieldAt(path);

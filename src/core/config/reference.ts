@@ -12,7 +12,9 @@ export function configReference(): string {
       const type = expectedOf(field).replaceAll('|', '\\|');
       const dflt = defaultText(field, required);
       const name = env.get(path.replaceAll('[]', '')) ?? '';
-      rows.push(`| \`${path}\` | ${type} | ${dflt} | ${name ? `\`${name}\`` : ''} | ${field.doc.replaceAll('|', '\\|')} |`);
+      rows.push(
+        `| \`${path}\` | ${type} | ${dflt} | ${name ? `\`${name}\`` : ''} | ${field.doc.replaceAll('|', '\\|')} |`,
+      );
     }
     if (field.type === 'object') {
       for (const [k, f] of Object.entries(field.fields)) visit(f, path ? `${path}.${k}` : k, f.required === true);

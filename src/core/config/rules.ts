@@ -3,7 +3,11 @@ import type { ConfigProblem, FieldPath } from './problem.js';
 import { describeValue } from './problem.js';
 import type { ClusterConfig, ProviderKind } from './types.js';
 
-type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+type DeepPartial<T> = T extends (infer U)[]
+  ? DeepPartial<U>[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
 /** The schema-checked value: every field present is well typed, but some may be missing. */
 export type LooseConfig = DeepPartial<ClusterConfig>;
 
@@ -33,7 +37,11 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
     const { region, zones, project } = c.provider;
     const fmt = REGION[kind];
     if (region !== undefined && !fmt.pattern.test(region)) {
-      error(['provider', 'region'], `${kind === 'aws' ? 'an' : 'a'} ${kind} region such as ${fmt.example}`, describeValue(region));
+      error(
+        ['provider', 'region'],
+        `${kind === 'aws' ? 'an' : 'a'} ${kind} region such as ${fmt.example}`,
+        describeValue(region),
+      );
     }
     zones?.forEach((zone, i) => {
       if (zone === undefined || region === undefined) return;
@@ -48,7 +56,11 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
     if (kind === 'gcp' && project === undefined) {
       error(['provider', 'project'], 'the gcp project id (required for gcp)', 'nothing');
     } else if (kind === 'gcp' && project !== undefined && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project)) {
-      error(['provider', 'project'], 'a gcp project id: 6 to 30 lowercase letters, digits, "-"', describeValue(project));
+      error(
+        ['provider', 'project'],
+        'a gcp project id: 6 to 30 lowercase letters, digits, "-"',
+        describeValue(project),
+      );
     } else if (kind === 'aws' && project !== undefined) {
       warn(['provider', 'project'], 'no project for aws (the account comes from the AWS credentials)', 'a project');
     }
@@ -61,7 +73,12 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
     } else if (!isPrivate(network) || network.prefix < 16 || network.prefix > 24) {
       error(['network', 'cidr'], 'a private range (10/8, 172.16/12, 192.168/16) from /16 to /24', c.network.cidr);
     } else if (networkOf(network).address !== network.address) {
-      error(['network', 'cidr'], 'a network address', c.network.cidr, `did you mean ${formatCidr(networkOf(network))}?`);
+      error(
+        ['network', 'cidr'],
+        'a network address',
+        c.network.cidr,
+        `did you mean ${formatCidr(networkOf(network))}?`,
+      );
     }
   }
   c.network?.adminCidrs?.forEach((text, i) => {
@@ -102,7 +119,11 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
   );
   const defaults = partitions.flatMap((p, i) => (p?.default ? [i] : []));
   for (const i of defaults.slice(1)) {
-    error(['partitions', i, 'default'], 'one default partition', `a second one (partitions[${defaults[0]}] is default)`);
+    error(
+      ['partitions', i, 'default'],
+      'one default partition',
+      `a second one (partitions[${defaults[0]}] is default)`,
+    );
   }
   let total = 0;
   partitions.forEach((p, pi) => {
@@ -140,7 +161,12 @@ function checkMachineType(kind: ProviderKind, type: string, path: FieldPath, err
   const fmt = MACHINE_TYPE[kind];
   if (fmt.pattern.test(type)) return;
   const looksOther = other && MACHINE_TYPE[other].pattern.test(type);
-  error(path, `${kind === 'aws' ? 'an' : 'a'} ${kind} type such as ${fmt.example}`, `"${type}"`, looksOther ? `that is a ${other} type` : undefined);
+  error(
+    path,
+    `${kind === 'aws' ? 'an' : 'a'} ${kind} type such as ${fmt.example}`,
+    `"${type}"`,
+    looksOther ? `that is a ${other} type` : undefined,
+  );
 }
 
 function checkTag(kind: ProviderKind, key: string, value: string, error: Report) {

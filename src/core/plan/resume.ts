@@ -1,6 +1,6 @@
 import type { ClusterConfig } from '../config/types.js';
 import type { NodeName, NodeRef } from '../naming.js';
-import { LAUNCH_BATCH_LIMIT, chunk } from './batch-limits.js';
+import { chunk, LAUNCH_BATCH_LIMIT } from './batch-limits.js';
 import { launchOptions } from './failover.js';
 import type { BatchOutcome, FailedNode, LaunchOption, LiveInstance, NodeOutcome, PlannedBatch } from './types.js';
 
@@ -124,7 +124,12 @@ export function nextResume(prev: ResumeState, results: readonly BatchOutcome[]):
         retriedThrottled = true;
       } else {
         pending.delete(f.node);
-        outcomes.set(f.node, { ...f, status: 'failed', option: p.options[p.optionIndex] as LaunchOption });
+        // Out of time on a retry: the error that used the time up (throttling, capacity) is the news.
+        const why =
+          f.kind === 'timeout' && p.lastFailure
+            ? { ...p.lastFailure, message: `${p.lastFailure.message}; ${f.message}` }
+            : f;
+        outcomes.set(f.node, { ...why, status: 'failed', option: p.options[p.optionIndex] as LaunchOption });
       }
     }
   }

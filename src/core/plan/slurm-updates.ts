@@ -1,5 +1,5 @@
 import type { NodeName } from '../naming.js';
-import { SCONTROL_BATCH_LIMIT, chunk } from './batch-limits.js';
+import { chunk, SCONTROL_BATCH_LIMIT } from './batch-limits.js';
 import type { NodeOutcome } from './types.js';
 
 /** One `scontrol update nodename=... nodeaddr=... nodehostname=...` call: the three lists line up. */

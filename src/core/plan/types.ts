@@ -59,7 +59,14 @@ export interface BatchOutcome {
 /** The final word on one node. */
 export type NodeOutcome =
   | { node: NodeName; status: 'running'; instanceId: string; privateIp?: string; hostname?: string }
-  | { node: NodeName; status: 'launched'; instanceId: string; privateIp?: string; hostname?: string; option: LaunchOption }
+  | {
+      node: NodeName;
+      status: 'launched';
+      instanceId: string;
+      privateIp?: string;
+      hostname?: string;
+      option: LaunchOption;
+    }
   | {
       node: NodeName;
       status: 'failed';

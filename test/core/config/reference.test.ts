@@ -12,6 +12,8 @@ describe('README field reference', () => {
 
   it('lists every top-level field with its default', () => {
     for (const key of Object.keys(clusterSchema.fields)) expect(readme).toContain(`| \`${key}\` |`);
-    expect(readme).toMatch(/\| `slurm\.suspendTime` \| an integer from 10 to 604800 \| `300` \| `CITC_SLURM_SUSPEND_TIME` \|/);
+    expect(readme).toMatch(
+      /\| `slurm\.suspendTime` \| an integer from 10 to 604800 \| `300` \| `CITC_SLURM_SUSPEND_TIME` \|/,
+    );
   });
 });

@@ -8,7 +8,9 @@ function minimal(): Record<string, unknown> {
     name: 'demo',
     provider: { kind: 'aws', region: 'us-east-1', zones: ['us-east-1a'] },
     network: { adminCidrs: ['192.0.2.0/24'] },
-    partitions: [{ name: 'compute', shapes: [{ name: 'c5', instanceTypes: ['c5.large'], cpus: 2, memoryMb: 3000, maxNodes: 4 }] }],
+    partitions: [
+      { name: 'compute', shapes: [{ name: 'c5', instanceTypes: ['c5.large'], cpus: 2, memoryMb: 3000, maxNodes: 4 }] },
+    ],
   };
 }
 
@@ -23,7 +25,13 @@ describe('validateClusterConfig', () => {
     expect(problems).toEqual([]);
     expect(config?.management).toEqual({ machineType: 't3.medium', diskGb: 50 });
     expect(config?.storage).toEqual({ kind: 'nfs', sizeGb: 100, mounts: ['/home', '/shared'] });
-    expect(config?.slurm).toEqual({ suspendTime: 300, resumeTimeout: 600, suspendTimeout: 120, resumeRate: 0, suspendRate: 0 });
+    expect(config?.slurm).toEqual({
+      suspendTime: 300,
+      resumeTimeout: 600,
+      suspendTimeout: 120,
+      resumeRate: 0,
+      suspendRate: 0,
+    });
     expect(config?.partitions[0]?.default).toBe(true);
     expect(config?.partitions[0]?.shapes[0]).toMatchObject({ spot: false, features: [] });
     expect(config?.network.cidr).toBe('10.0.0.0/16');
@@ -70,7 +78,10 @@ describe('validateClusterConfig', () => {
   it('checks provider formats, zones in the region and types of the right cloud', () => {
     const raw = minimal();
     raw.provider = { kind: 'aws', region: 'us-east-1', zones: ['us-east-1a', 'us-west-2a', 'us-east-1a'] };
-    (raw.partitions as { shapes: { instanceTypes: string[] }[] }[])[0]!.shapes[0]!.instanceTypes = ['c5.large', 'n2-standard-4'];
+    (raw.partitions as { shapes: { instanceTypes: string[] }[] }[])[0]!.shapes[0]!.instanceTypes = [
+      'c5.large',
+      'n2-standard-4',
+    ];
     expect(errorsOf(raw)).toEqual([
       'provider.zones[1]: a zone of region us-east-1 such as us-east-1a / "us-west-2a"',
       'provider.zones[2]: each zone once / "us-east-1a" again',
@@ -91,7 +102,9 @@ describe('validateClusterConfig', () => {
       'network.adminCidrs[0]',
     ]);
     raw.network = { cidr: '8.8.0.0/16', adminCidrs: ['0.0.0.0/0'] };
-    expect(errorsOf(raw)).toEqual(['network.cidr: a private range (10/8, 172.16/12, 192.168/16) from /16 to /24 / 8.8.0.0/16']);
+    expect(errorsOf(raw)).toEqual([
+      'network.cidr: a private range (10/8, 172.16/12, 192.168/16) from /16 to /24 / 8.8.0.0/16',
+    ]);
     // A warning alone does not fail validation.
     raw.network = { adminCidrs: ['0.0.0.0/0'] };
     expect(validateClusterConfig(raw).config).toBeDefined();
@@ -103,7 +116,10 @@ describe('validateClusterConfig', () => {
     raw.partitions = [
       { ...p0, default: true },
       { ...p0, default: true },
-      { name: 'longpartition', shapes: [{ name: 'longshapenameab', instanceTypes: ['c5.large'], cpus: 1, memoryMb: 1, maxNodes: 10000 }] },
+      {
+        name: 'longpartition',
+        shapes: [{ name: 'longshapenameab', instanceTypes: ['c5.large'], cpus: 1, memoryMb: 1, maxNodes: 10000 }],
+      },
     ];
     raw.name = 'a-very-long-cluster-name';
     raw.storage = { kind: 'filestore', sizeGb: 100 };
@@ -118,7 +134,9 @@ describe('validateClusterConfig', () => {
   it('checks gcp label rules and reserved aws tag keys', () => {
     const raw = minimal();
     raw.tags = { 'citc:cluster': 'x', team: 42 };
-    expect(errorsOf(raw)).toEqual(['tags.citc:cluster: a key not starting with aws: or citc: (reserved) / "citc:cluster"']);
+    expect(errorsOf(raw)).toEqual([
+      'tags.citc:cluster: a key not starting with aws: or citc: (reserved) / "citc:cluster"',
+    ]);
     expect(validateClusterConfig({ ...raw, tags: { team: 42 } }).config?.tags).toEqual({ team: '42' });
     raw.provider = { kind: 'gcp', region: 'europe-west4', zones: ['europe-west4-a'], project: 'proj-123' };
     (raw.partitions as { shapes: { instanceTypes: string[] }[] }[])[0]!.shapes[0]!.instanceTypes = ['n2-standard-4'];
@@ -159,7 +177,9 @@ describe('overrides', () => {
 
   it('reports a bad override by its origin, not a file line', () => {
     const { problems } = validateClusterConfig(minimal(), overridesFromEnv({ CITC_SLURM_SUSPEND_TIME: 'soon' }));
-    expect(problems).toMatchObject([{ path: ['slurm', 'suspendTime'], found: '"soon"', origin: 'env CITC_SLURM_SUSPEND_TIME' }]);
+    expect(problems).toMatchObject([
+      { path: ['slurm', 'suspendTime'], found: '"soon"', origin: 'env CITC_SLURM_SUSPEND_TIME' },
+    ]);
     const flags = overridesFromFlags(['slurm.suspendTme=5', 'nonsense']);
     expect(flags.problems.map((p) => p.hint ?? p.found)).toEqual(['did you mean slurm.suspendTime?', '"nonsense"']);
   });

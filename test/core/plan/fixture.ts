@@ -8,7 +8,12 @@ export function shape(name: string, instanceTypes: string[], maxNodes = 10, spot
 export function clusterConfig(kind: ProviderKind = 'aws', overrides: Partial<ClusterConfig> = {}): ClusterConfig {
   return {
     name: 'demo',
-    provider: { kind, region: kind === 'aws' ? 'us-east-1' : 'europe-west4', zones: kind === 'aws' ? ['us-east-1a', 'us-east-1b'] : ['europe-west4-a', 'europe-west4-b'], ...(kind === 'gcp' && { project: 'p' }) },
+    provider: {
+      kind,
+      region: kind === 'aws' ? 'us-east-1' : 'europe-west4',
+      zones: kind === 'aws' ? ['us-east-1a', 'us-east-1b'] : ['europe-west4-a', 'europe-west4-b'],
+      ...(kind === 'gcp' && { project: 'p' }),
+    },
     network: { cidr: '10.0.0.0/16', adminCidrs: ['192.0.2.0/24'] },
     management: { machineType: 't3.medium', diskGb: 50 },
     storage: { kind: 'nfs', sizeGb: 100, mounts: ['/home'] },

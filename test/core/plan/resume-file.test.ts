@@ -4,24 +4,35 @@ import { parseResumeFile } from '../../../src/core/resume-file.js';
 describe('parseResumeFile', () => {
   it('reads the 22.05 names (as seen from the real slurmctld)', () => {
     const r = parseResumeFile('{"jobs":[{"job_id":1,"nodes":"compute-1"}],"all_nodes":"compute-1"}');
-    expect(r).toEqual({ ok: true, value: { allNodes: 'compute-1', jobs: [{ jobId: 1, nodesResume: 'compute-1', nodesAlloc: 'compute-1' }] } });
+    expect(r).toEqual({
+      ok: true,
+      value: { allNodes: 'compute-1', jobs: [{ jobId: 1, nodesResume: 'compute-1', nodesAlloc: 'compute-1' }] },
+    });
   });
 
   it('reads the 23.02+ names', () => {
     const r = parseResumeFile(
       JSON.stringify({
         all_nodes_resume: 'c-[1-3]',
-        jobs: [{ job_id: 7, nodes_alloc: 'c-[1-4]', nodes_resume: 'c-[1-3]', partition: 'p', features: 'f', extra: null }],
+        jobs: [
+          { job_id: 7, nodes_alloc: 'c-[1-4]', nodes_resume: 'c-[1-3]', partition: 'p', features: 'f', extra: null },
+        ],
       }),
     );
     expect(r).toEqual({
       ok: true,
-      value: { allNodes: 'c-[1-3]', jobs: [{ jobId: 7, nodesResume: 'c-[1-3]', nodesAlloc: 'c-[1-4]', partition: 'p', features: 'f' }] },
+      value: {
+        allNodes: 'c-[1-3]',
+        jobs: [{ jobId: 7, nodesResume: 'c-[1-3]', nodesAlloc: 'c-[1-4]', partition: 'p', features: 'f' }],
+      },
     });
   });
 
   it('accepts nodes powered up by hand (no jobs)', () => {
-    expect(parseResumeFile('{"all_nodes_resume":"c-1","jobs":[]}')).toEqual({ ok: true, value: { allNodes: 'c-1', jobs: [] } });
+    expect(parseResumeFile('{"all_nodes_resume":"c-1","jobs":[]}')).toEqual({
+      ok: true,
+      value: { allNodes: 'c-1', jobs: [] },
+    });
   });
 
   it.each([

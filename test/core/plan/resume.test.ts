@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveNodes } from '../../../src/core/plan/resolve-nodes.js';
 import { expireResume, nextResume, startResume, summarizeResume } from '../../../src/core/plan/resume.js';
-import type { BatchOutcome, PlannedBatch } from '../../../src/core/plan/types.js';
+import type { BatchOutcome, LaunchFailureKind, PlannedBatch } from '../../../src/core/plan/types.js';
 import { clusterConfig } from './fixture.js';
 
 const config = clusterConfig();
@@ -11,7 +11,7 @@ const allLaunched = (b: PlannedBatch): BatchOutcome => ({
   launched: b.nodes.map((node, i) => ({ node, instanceId: `i-${node}`, privateIp: `10.0.0.${i + 1}` })),
   failed: [],
 });
-const allFailed = (b: PlannedBatch, kind: 'capacity' | 'quota' | 'throttled' | 'invalid', code: string): BatchOutcome => ({
+const allFailed = (b: PlannedBatch, kind: LaunchFailureKind, code: string): BatchOutcome => ({
   batch: b,
   launched: [],
   failed: b.nodes.map((node) => ({ node, kind, code, message: `${code} for ${node}` })),
@@ -19,7 +19,14 @@ const allFailed = (b: PlannedBatch, kind: 'capacity' | 'quota' | 'throttled' | '
 
 describe('resolveNodes', () => {
   it('maps names to partition and shape, reports unknown ones, drops duplicates', () => {
-    const r = resolveNodes(config, ['compute-c5-1', 'compute-c5-1', 'compute-x9-1', 'compute-m5-21', 'gpu-c5-1', 'compute-m5-20']);
+    const r = resolveNodes(config, [
+      'compute-c5-1',
+      'compute-c5-1',
+      'compute-x9-1',
+      'compute-m5-21',
+      'gpu-c5-1',
+      'compute-m5-20',
+    ]);
     expect(r.known.map((k) => `${k.node}:${k.shape.name}`)).toEqual(['compute-c5-1:c5', 'compute-m5-20:m5']);
     expect(r.unknown).toEqual(['compute-x9-1', 'compute-m5-21', 'gpu-c5-1']);
   });
@@ -31,8 +38,20 @@ describe('startResume', () => {
       { node: 'compute-m5-2', id: 'i-old', privateIp: '10.0.9.9' },
     ]);
     expect(step.batches).toEqual([
-      { partition: 'compute', shape: 'c5', spot: false, option: { zone: 'us-east-1a', instanceType: 'c5.large' }, nodes: ['compute-c5-1', 'compute-c5-2'] },
-      { partition: 'compute', shape: 'm5', spot: false, option: { zone: 'us-east-1a', instanceType: 'm5.large' }, nodes: ['compute-m5-1'] },
+      {
+        partition: 'compute',
+        shape: 'c5',
+        spot: false,
+        option: { zone: 'us-east-1a', instanceType: 'c5.large' },
+        nodes: ['compute-c5-1', 'compute-c5-2'],
+      },
+      {
+        partition: 'compute',
+        shape: 'm5',
+        spot: false,
+        option: { zone: 'us-east-1a', instanceType: 'm5.large' },
+        nodes: ['compute-m5-1'],
+      },
     ]);
     expect([...step.state.outcomes.values()]).toEqual([
       { node: 'compute-m5-2', status: 'running', instanceId: 'i-old', privateIp: '10.0.9.9' },
@@ -64,7 +83,12 @@ describe('nextResume', () => {
       seen.push(`${b.option.zone}/${b.option.instanceType}`);
       step = nextResume(step.state, [allFailed(b, 'capacity', 'InsufficientInstanceCapacity')]);
     }
-    expect(seen).toEqual(['us-east-1a/c5.large', 'us-east-1a/c5a.large', 'us-east-1b/c5.large', 'us-east-1b/c5a.large']);
+    expect(seen).toEqual([
+      'us-east-1a/c5.large',
+      'us-east-1a/c5a.large',
+      'us-east-1b/c5.large',
+      'us-east-1b/c5a.large',
+    ]);
     expect(summarizeResume(step.state).failed).toEqual([
       {
         node: 'compute-c5-1',
@@ -84,7 +108,9 @@ describe('nextResume', () => {
       {
         batch: b,
         launched: [{ node: b.nodes[0] as never, instanceId: 'i-1' }],
-        failed: b.nodes.slice(1).map((node) => ({ node, kind: 'capacity' as const, code: 'InsufficientInstanceCapacity', message: 'x' })),
+        failed: b.nodes
+          .slice(1)
+          .map((node) => ({ node, kind: 'capacity' as const, code: 'InsufficientInstanceCapacity', message: 'x' })),
       },
     ]);
     expect(s1.batches).toHaveLength(1);
@@ -95,7 +121,10 @@ describe('nextResume', () => {
   it('fails quota and invalid errors at once, without failover', () => {
     const s0 = startResume(config, refs('compute-c5-1', 'compute-m5-1'), []);
     const [c5, m5] = s0.batches as [PlannedBatch, PlannedBatch];
-    const s1 = nextResume(s0.state, [allFailed(c5, 'quota', 'VcpuLimitExceeded'), allFailed(m5, 'invalid', 'InvalidAMIID.NotFound')]);
+    const s1 = nextResume(s0.state, [
+      allFailed(c5, 'quota', 'VcpuLimitExceeded'),
+      allFailed(m5, 'invalid', 'InvalidAMIID.NotFound'),
+    ]);
     expect(s1.batches).toEqual([]);
     expect(summarizeResume(s1.state).failed.map((f) => `${f.node}:${f.code}:${f.option?.instanceType}`)).toEqual([
       'compute-c5-1:VcpuLimitExceeded:c5.large',
@@ -120,7 +149,9 @@ describe('nextResume', () => {
   it('treats nodes a launch call did not mention as failed (NoAnswer)', () => {
     const s0 = startResume(config, refs('compute-c5-1', 'compute-c5-2'), []);
     const b = s0.batches[0] as PlannedBatch;
-    const s1 = nextResume(s0.state, [{ batch: b, launched: [{ node: b.nodes[0] as never, instanceId: 'i-1' }], failed: [] }]);
+    const s1 = nextResume(s0.state, [
+      { batch: b, launched: [{ node: b.nodes[0] as never, instanceId: 'i-1' }], failed: [] },
+    ]);
     expect(summarizeResume(s1.state).failed.map((f) => `${f.node}:${f.code}`)).toEqual(['compute-c5-2:NoAnswer']);
   });
 
@@ -133,6 +164,23 @@ describe('nextResume', () => {
     expect(s.launched.map((o) => o.node)).toEqual(['compute-m5-1']);
     expect(s.failed.map((f) => `${f.node}:${f.kind}:${f.code}:${f.message}`)).toEqual([
       'compute-c5-1:throttled:RequestLimitExceeded:RequestLimitExceeded for compute-c5-1; hook time budget spent',
+    ]);
+  });
+});
+
+describe('nextResume when a retry runs out of time', () => {
+  it('keeps the error that used the time up (throttling, capacity), not the timeout', () => {
+    const s0 = startResume(config, refs('compute-c5-1', 'compute-m5-1'), []);
+    const [c5, m5] = s0.batches as [PlannedBatch, PlannedBatch];
+    const s1 = nextResume(s0.state, [
+      allFailed(c5, 'throttled', 'RequestLimitExceeded'),
+      allFailed(m5, 'timeout', 'HookTimeBudget'),
+    ]);
+    const s2 = nextResume(s1.state, [allFailed(s1.batches[0] as PlannedBatch, 'timeout', 'HookTimeBudget')]);
+    expect(s2.batches).toEqual([]);
+    expect(summarizeResume(s2.state).failed.map((f) => `${f.node}:${f.kind}:${f.code}:${f.message}`)).toEqual([
+      'compute-m5-1:timeout:HookTimeBudget:HookTimeBudget for compute-m5-1',
+      'compute-c5-1:throttled:RequestLimitExceeded:RequestLimitExceeded for compute-c5-1; HookTimeBudget for compute-c5-1',
     ]);
   });
 });

@@ -11,7 +11,13 @@ describe('addressUpdates', () => {
     const outcomes: NodeOutcome[] = [
       { node: n('c-1'), status: 'running', instanceId: 'i-1', privateIp: '10.0.0.1', hostname: 'ip-10-0-0-1' },
       { node: n('c-2'), status: 'launched', instanceId: 'i-2', option: { zone: 'z', instanceType: 't' } },
-      { node: n('c-3'), status: 'launched', instanceId: 'i-3', privateIp: '10.0.0.3', option: { zone: 'z', instanceType: 't' } },
+      {
+        node: n('c-3'),
+        status: 'launched',
+        instanceId: 'i-3',
+        privateIp: '10.0.0.3',
+        option: { zone: 'z', instanceType: 't' },
+      },
       { node: n('c-4'), status: 'failed', kind: 'quota', code: 'Q', message: 'm' },
     ];
     expect(addressUpdates(outcomes, 1)).toEqual([
@@ -31,7 +37,12 @@ describe('downUpdates', () => {
       message: 'm',
       ...(zone && { option: { zone, instanceType: 'c5.large' } }),
     });
-    const failed = [f('c-1', 'InsufficientInstanceCapacity', 'us-east-1a'), f('c-2', 'VcpuLimitExceeded', 'us-east-1a'), f('c-3', 'InsufficientInstanceCapacity', 'us-east-1a'), f('c-4', 'NoLaunchOptions')];
+    const failed = [
+      f('c-1', 'InsufficientInstanceCapacity', 'us-east-1a'),
+      f('c-2', 'VcpuLimitExceeded', 'us-east-1a'),
+      f('c-3', 'InsufficientInstanceCapacity', 'us-east-1a'),
+      f('c-4', 'NoLaunchOptions'),
+    ];
     expect(failureReason(failed[0] as Failed)).toBe('citc: InsufficientInstanceCapacity in us-east-1a for c5.large');
     expect(downUpdates(failed)).toEqual([
       { nodes: ['c-1', 'c-3'], reason: 'citc: InsufficientInstanceCapacity in us-east-1a for c5.large' },

@@ -1,22 +1,19 @@
-import { type ChildProcess, execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import type { ClusterConfig } from "../../../src/core/config/types.js";
-import {
-	renderSlurmFiles,
-	slurmConfOptions,
-} from "../../../src/render/slurm-conf.js";
-import type { HookFiles } from "./hooks.js";
-import { startDaemon, waitFor } from "./processes.js";
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ClusterConfig } from '../../../src/core/config/types.js';
+import { renderSlurmFiles, slurmConfOptions } from '../../../src/render/slurm-conf.js';
+import type { HookFiles } from './hooks.js';
+import { startDaemon, waitFor } from './processes.js';
 
 const run = promisify(execFile);
 
 export interface SlurmPorts {
-	slurmctld: number;
-	slurmd: number;
-	/** One slurmd port per node, in the order of `nodes`. */
-	nodePorts: number[];
+  slurmctld: number;
+  slurmd: number;
+  /** One slurmd port per node, in the order of `nodes`. */
+  nodePorts: number[];
 }
 
 /**
@@ -25,132 +22,115 @@ export interface SlurmPorts {
  * SlurmUser, and the private munge socket (AuthInfo, appended).
  */
 export async function writeSlurmConf(
-	dir: string,
-	config: ClusterConfig,
-	nodes: string[],
-	hooks: HookFiles,
-	ports: SlurmPorts,
-	mungeSocket: string,
+  dir: string,
+  config: ClusterConfig,
+  nodes: string[],
+  hooks: HookFiles,
+  ports: SlurmPorts,
+  mungeSocket: string,
 ): Promise<string> {
-	for (const d of ["state", "spool", "log"])
-		await mkdir(join(dir, d), { recursive: true });
-	const opts = slurmConfOptions(config, {
-		controller: { host: "localhost", addr: "127.0.0.1" },
-		slurmctldPort: ports.slurmctld,
-		slurmdPort: ports.slurmd,
-		slurmUser: "root",
-		slurmdUser: "root",
-		hooks: {
-			resume: hooks.resume,
-			suspend: hooks.suspend,
-			resumeFail: hooks.resumeFail,
-		},
-		paths: {
-			stateSaveLocation: join(dir, "state"),
-			slurmdSpoolDir: join(dir, "spool", "%n"),
-			slurmctldPidFile: join(dir, "slurmctld.pid"),
-			slurmdPidFile: join(dir, "slurmd-%n.pid"),
-			slurmctldLogFile: join(dir, "log", "slurmctld.log"),
-			slurmdLogFile: join(dir, "log", "slurmd-%n.log"),
-			jobCompLoc: join(dir, "log", "jobcomp.txt"),
-		},
-		cgroups: false,
-		nodes: Object.fromEntries(
-			nodes.map((n, i) => [n, { port: ports.nodePorts[i] as number }]),
-		),
-		slurmctldDebug: "debug",
-		debugFlags: ["Power"],
-	});
-	const files = renderSlurmFiles(config, opts);
-	const conf = join(dir, "slurm.conf");
-	await writeFile(
-		conf,
-		`${files["slurm.conf"]}\n# e2e harness: this machine's private munged\nAuthInfo=socket=${mungeSocket}\n`,
-	);
-	await writeFile(join(dir, "cgroup.conf"), files["cgroup.conf"]);
-	return conf;
+  for (const d of ['state', 'spool', 'log']) await mkdir(join(dir, d), { recursive: true });
+  const opts = slurmConfOptions(config, {
+    controller: { host: 'localhost', addr: '127.0.0.1' },
+    slurmctldPort: ports.slurmctld,
+    slurmdPort: ports.slurmd,
+    slurmUser: 'root',
+    slurmdUser: 'root',
+    hooks: {
+      resume: hooks.resume,
+      suspend: hooks.suspend,
+      resumeFail: hooks.resumeFail,
+    },
+    paths: {
+      stateSaveLocation: join(dir, 'state'),
+      slurmdSpoolDir: join(dir, 'spool', '%n'),
+      slurmctldPidFile: join(dir, 'slurmctld.pid'),
+      slurmdPidFile: join(dir, 'slurmd-%n.pid'),
+      slurmctldLogFile: join(dir, 'log', 'slurmctld.log'),
+      slurmdLogFile: join(dir, 'log', 'slurmd-%n.log'),
+      jobCompLoc: join(dir, 'log', 'jobcomp.txt'),
+    },
+    cgroups: false,
+    nodes: Object.fromEntries(nodes.map((n, i) => [n, { port: ports.nodePorts[i] as number }])),
+    slurmctldDebug: 'debug',
+    debugFlags: ['Power'],
+  });
+  const files = renderSlurmFiles(config, opts);
+  const conf = join(dir, 'slurm.conf');
+  await writeFile(
+    conf,
+    `${files['slurm.conf']}\n# e2e harness: this machine's private munged\nAuthInfo=socket=${mungeSocket}\n`,
+  );
+  await writeFile(join(dir, 'cgroup.conf'), files['cgroup.conf']);
+  return conf;
 }
 
 export interface SlurmClient {
-	conf: string;
-	scontrol(...args: string[]): Promise<string>;
-	sbatch(...args: string[]): Promise<number>;
-	squeue(): Promise<string>;
-	nodes(): Promise<Map<string, Record<string, string>>>;
-	/** `scontrol show job -o <id>` as key=value, undefined once Slurm has forgotten it. */
-	job(id: number): Promise<Record<string, string> | undefined>;
+  conf: string;
+  scontrol(...args: string[]): Promise<string>;
+  sbatch(...args: string[]): Promise<number>;
+  squeue(): Promise<string>;
+  scancel(id: number): Promise<void>;
+  nodes(): Promise<Map<string, Record<string, string>>>;
+  /** `scontrol show job -o <id>` as key=value, undefined once Slurm has forgotten it. */
+  job(id: number): Promise<Record<string, string> | undefined>;
 }
 
 export function slurmClient(conf: string): SlurmClient {
-	const env = { SLURM_CONF: conf, PATH: "/usr/bin:/bin" };
-	const cmd = async (bin: string, args: string[]) =>
-		(await run(bin, args, { env })).stdout;
-	return {
-		conf,
-		scontrol: (...args) => cmd("/usr/bin/scontrol", args),
-		async sbatch(...args) {
-			const out = await cmd("/usr/bin/sbatch", ["--parsable", ...args]);
-			return Number(out.trim().split(";")[0]);
-		},
-		squeue: () => cmd("/usr/bin/squeue", ["-h", "-o", "%i %T %R"]),
-		async nodes() {
-			return parseRecords(
-				await cmd("/usr/bin/scontrol", ["show", "node", "-o"]),
-				"NodeName",
-			);
-		},
-		async job(id) {
-			const out = await cmd("/usr/bin/scontrol", [
-				"show",
-				"job",
-				"-o",
-				String(id),
-			]).catch(() => "");
-			return parseRecords(out, "JobId").get(String(id));
-		},
-	};
+  const env = { SLURM_CONF: conf, PATH: '/usr/bin:/bin' };
+  const cmd = async (bin: string, args: string[]) => (await run(bin, args, { env })).stdout;
+  return {
+    conf,
+    scontrol: (...args) => cmd('/usr/bin/scontrol', args),
+    async sbatch(...args) {
+      const out = await cmd('/usr/bin/sbatch', ['--parsable', ...args]);
+      return Number(out.trim().split(';')[0]);
+    },
+    async scancel(id) {
+      await cmd('/usr/bin/scancel', [String(id)]);
+    },
+    squeue: () => cmd('/usr/bin/squeue', ['-h', '-o', '%i %T %R']),
+    async nodes() {
+      return parseRecords(await cmd('/usr/bin/scontrol', ['show', 'node', '-o']), 'NodeName');
+    },
+    async job(id) {
+      const out = await cmd('/usr/bin/scontrol', ['show', 'job', '-o', String(id)]).catch(() => '');
+      return parseRecords(out, 'JobId').get(String(id));
+    },
+  };
 }
 
 /** One record per line of `scontrol show ... -o`; Reason= runs to the end of the line's reason text. */
-export function parseRecords(
-	out: string,
-	key: string,
-): Map<string, Record<string, string>> {
-	const recs = new Map<string, Record<string, string>>();
-	for (const line of out.split("\n")) {
-		if (!line.startsWith(`${key}=`)) continue;
-		const rec: Record<string, string> = {};
-		let head = line;
-		const reasonAt = line.indexOf(" Reason=");
-		if (key === "NodeName" && reasonAt >= 0) {
-			head = line.slice(0, reasonAt);
-			rec.Reason = line.slice(reasonAt + 8).trim();
-		}
-		for (const tok of head.split(/\s+/)) {
-			const eq = tok.indexOf("=");
-			if (eq > 0) rec[tok.slice(0, eq)] = tok.slice(eq + 1);
-		}
-		if (rec[key]) recs.set(rec[key], rec);
-	}
-	return recs;
+export function parseRecords(out: string, key: string): Map<string, Record<string, string>> {
+  const recs = new Map<string, Record<string, string>>();
+  for (const line of out.split('\n')) {
+    if (!line.startsWith(`${key}=`)) continue;
+    const rec: Record<string, string> = {};
+    let head = line;
+    const reasonAt = line.indexOf(' Reason=');
+    if (key === 'NodeName' && reasonAt >= 0) {
+      head = line.slice(0, reasonAt);
+      rec.Reason = line.slice(reasonAt + 8).trim();
+    }
+    for (const tok of head.split(/\s+/)) {
+      const eq = tok.indexOf('=');
+      if (eq > 0) rec[tok.slice(0, eq)] = tok.slice(eq + 1);
+    }
+    if (rec[key]) recs.set(rec[key], rec);
+  }
+  return recs;
 }
 
-export async function startSlurmctld(
-	conf: string,
-): Promise<{ child: ChildProcess; client: SlurmClient }> {
-	// -c: cold start, no state from an earlier run.
-	const child = startDaemon(
-		"slurmctld",
-		"/usr/sbin/slurmctld",
-		["-D", "-c", "-f", conf],
-		{ env: { SLURM_CONF: conf } },
-	);
-	const client = slurmClient(conf);
-	await waitFor("slurmctld to answer ping", 20_000, async () => {
-		if (child.exitCode !== null)
-			throw new Error(`slurmctld exited with ${child.exitCode}`);
-		await client.scontrol("ping");
-		return true;
-	});
-	return { child, client };
+export async function startSlurmctld(conf: string): Promise<{ child: ChildProcess; client: SlurmClient }> {
+  // -c: cold start, no state from an earlier run.
+  const child = startDaemon('slurmctld', '/usr/sbin/slurmctld', ['-D', '-c', '-f', conf], {
+    env: { SLURM_CONF: conf },
+  });
+  const client = slurmClient(conf);
+  await waitFor('slurmctld to answer ping', 20_000, async () => {
+    if (child.exitCode !== null) throw new Error(`slurmctld exited with ${child.exitCode}`);
+    await client.scontrol('ping');
+    return true;
+  });
+  return { child, client };
 }

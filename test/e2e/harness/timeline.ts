@@ -1,59 +1,79 @@
-import type { Harness } from "./harness.js";
-import { hookRuns, readHookLog } from "./hook-log.js";
+import type { Harness } from './harness.js';
+import { hookRuns, readHookLog } from './hook-log.js';
+import { isAsleep, isUp } from './node-watch.js';
 
 export interface Timeline {
-	scenario: string;
-	/** Seconds after submit; undefined when the step did not happen. */
-	steps: Record<string, number | undefined>;
-	/** Total ms spent inside resume / suspend hook runs (from the hooks' own exit records). */
-	hookMs: Record<string, number>;
+  scenario: string;
+  /** Seconds after submit; undefined when the step did not happen. */
+  steps: Record<string, number | undefined>;
+  /** Runs and total ms spent inside each hook (from the hooks' own exit records). */
+  hooks: Record<string, { runs: number; ms: number }>;
 }
 
-/** submit → resume called → instance created → node idle → job done → suspend called → instance gone. */
+export interface Marks {
+  jobRunning?: number;
+  jobDone?: number;
+}
+
+const first = (xs: number[]) => (xs.length > 0 ? Math.min(...xs) : undefined);
+const last = (xs: number[]) => (xs.length > 0 ? Math.max(...xs) : undefined);
+
+/**
+ * submit → resume called → instance created → node registered → job running → job done → suspend called
+ * → instance gone → node powered down, for the scenario's `nodes` (the last of them for each step).
+ */
 export async function timeline(
-	h: Harness,
-	scenario: string,
-	submitAt: number,
-	marks: { nodeIdle?: number; jobDone?: number },
+  h: Harness,
+  scenario: string,
+  submitAt: number,
+  nodes: readonly string[],
+  marks: Marks,
 ): Promise<Timeline> {
-	const runs = hookRuns(await readHookLog(h.hooks.logFile), submitAt - 1000);
-	const first = (xs: number[]) => (xs.length > 0 ? Math.min(...xs) : undefined);
-	const last = (xs: number[]) => (xs.length > 0 ? Math.max(...xs) : undefined);
-	const events = h.cloud.events.filter((e) => e.at >= submitAt);
-	const rel = (t: number | undefined) =>
-		t === undefined ? undefined : Math.round((t - submitAt) / 100) / 10;
-	const hookMs: Record<string, number> = {};
-	for (const r of runs) hookMs[r.hook] = (hookMs[r.hook] ?? 0) + (r.ms ?? 0);
-	return {
-		scenario,
-		steps: {
-			"resume called": rel(
-				first(runs.filter((r) => r.hook === "resume").map((r) => r.at)),
-			),
-			"instance created": rel(
-				last(events.filter((e) => e.event.type === "created").map((e) => e.at)),
-			),
-			"node idle": rel(marks.nodeIdle),
-			"job done": rel(marks.jobDone),
-			"suspend called": rel(
-				first(runs.filter((r) => r.hook === "suspend").map((r) => r.at)),
-			),
-			"instance gone": rel(
-				last(
-					events.filter((e) => e.event.type === "terminated").map((e) => e.at),
-				),
-			),
-		},
-		hookMs,
-	};
+  const runs = hookRuns(await readHookLog(h.hooks.logFile), submitAt - 1000);
+  const events = h.cloud.events.filter((e) => e.at >= submitAt && nodes.includes(e.event.node));
+  const seen = h.watch.transitions.filter((t) => t.at >= submitAt && nodes.includes(t.node));
+  const perNode = (pred: (s: string) => boolean, after: number) =>
+    last(
+      nodes.flatMap(
+        (n) => first(seen.filter((t) => t.node === n && t.at >= after && pred(t.state)).map((t) => t.at)) ?? [],
+      ),
+    );
+  const rel = (t: number | undefined) => (t === undefined ? undefined : Math.round((t - submitAt) / 100) / 10);
+  const hooks = hookTotals(runs);
+  const after = marks.jobDone ?? submitAt;
+  return {
+    scenario,
+    steps: {
+      'resume called': rel(first(runs.filter((r) => r.hook === 'resume').map((r) => r.at))),
+      'instance created': rel(last(events.filter((e) => e.event.type === 'created').map((e) => e.at))),
+      'node registered': rel(perNode(isUp, submitAt)),
+      'job running': rel(marks.jobRunning),
+      'job done': rel(marks.jobDone),
+      'suspend called': rel(first(runs.filter((r) => r.hook === 'suspend' && r.at >= after).map((r) => r.at))),
+      'instance gone': rel(last(events.filter((e) => e.event.type === 'terminated').map((e) => e.at))),
+      'node powered down': rel(perNode(isAsleep, after)),
+    },
+    hooks,
+  };
+}
+
+export function hookTotals(runs: readonly { hook: string; ms?: number }[]): Timeline['hooks'] {
+  const hooks: Timeline['hooks'] = {};
+  for (const r of runs) {
+    const agg = hooks[r.hook] ?? { runs: 0, ms: 0 };
+    agg.runs++;
+    agg.ms += r.ms ?? 0;
+    hooks[r.hook] = agg;
+  }
+  return hooks;
 }
 
 export function formatTimeline(t: Timeline): string {
-	const steps = Object.entries(t.steps)
-		.map(([k, v]) => `${k} ${v === undefined ? "-" : `+${v.toFixed(1)}s`}`)
-		.join(" → ");
-	const hooks = Object.entries(t.hookMs)
-		.map(([k, v]) => `${k} ${v} ms`)
-		.join(", ");
-	return `[timing] ${t.scenario}: submit → ${steps}; inside hooks: ${hooks || "none"}`;
+  const steps = Object.entries(t.steps)
+    .map(([k, v]) => `${k} ${v === undefined ? '-' : `+${v.toFixed(1)}s`}`)
+    .join(' → ');
+  const hooks = Object.entries(t.hooks)
+    .map(([k, v]) => `${k} ${v.runs}× ${v.ms} ms`)
+    .join(', ');
+  return `[timing] ${t.scenario}: submit → ${steps}; inside hooks: ${hooks || 'none'}`;
 }

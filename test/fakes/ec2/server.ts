@@ -1,4 +1,4 @@
-import { expandHostlist } from '../../../src/core/plan/hostlist-expand.js';
+import { expandHostlist } from '../../../src/core/hostlist.js';
 import { loopbackIp } from '../faults.js';
 import { FakeServer, type Reply } from '../http.js';
 import { list, members, type Params, parseForm } from './query.js';
@@ -124,7 +124,8 @@ export class Ec2Fake extends FakeServer {
       };
     };
     if (method !== 'POST') return fail(400, 'InvalidAction', 'EC2 takes POST');
-    if (p.get('Version') !== '2016-11-15') return fail(400, 'InvalidParameterValue', `unsupported Version ${p.get('Version')}`);
+    if (p.get('Version') !== '2016-11-15')
+      return fail(400, 'InvalidParameterValue', `unsupported Version ${p.get('Version')}`);
     if (this.faults.takeThrottle(action)) return fail(503, 'RequestLimitExceeded', 'Request limit exceeded.');
     if (this.faults.takeServerError(action)) return fail(500, 'InternalError', 'An internal error has occurred');
     let out: { body: XmlNode } | { error: [number, string, string] };
@@ -187,14 +188,22 @@ export class Ec2Fake extends FakeServer {
     if (cap) {
       const code = cap.code ?? 'InsufficientInstanceCapacity';
       return {
-        error: [400, code, `We currently do not have sufficient ${type} capacity in the Availability Zone you requested (${zone}).`],
+        error: [
+          400,
+          code,
+          `We currently do not have sufficient ${type} capacity in the Availability Zone you requested (${zone}).`,
+        ],
       };
     }
     const partial = this.faults.takePartial();
     const count = partial === undefined ? max : Math.min(partial, max);
     if (count < min) {
       return {
-        error: [400, 'InsufficientInstanceCapacity', `We currently do not have sufficient ${type} capacity (${count} of minimum ${min}).`],
+        error: [
+          400,
+          'InsufficientInstanceCapacity',
+          `We currently do not have sufficient ${type} capacity (${count} of minimum ${min}).`,
+        ],
       };
     }
     const tags: Record<string, string> = {};

@@ -269,7 +269,15 @@ export class GceFake extends FakeServer {
     const errCode = cap?.code ?? 'ZONE_RESOURCE_POOL_EXHAUSTED';
     this.finish(op, () => {
       for (const n of created) {
-        const inst = this.create(project, zone, n, machineType, props.labels ?? {}, props as Record<string, unknown>, 'PROVISIONING');
+        const inst = this.create(
+          project,
+          zone,
+          n,
+          machineType,
+          props.labels ?? {},
+          props as Record<string, unknown>,
+          'PROVISIONING',
+        );
         inst.status = 'RUNNING';
         this.emitInstance({
           type: 'created',
@@ -306,10 +314,17 @@ export class GceFake extends FakeServer {
     return json(200, op);
   }
 
-  private list(project: string, q: URLSearchParams, inZone: (i: GceFakeInstance) => boolean, aggregated = false): Reply {
+  private list(
+    project: string,
+    q: URLSearchParams,
+    inZone: (i: GceFakeInstance) => boolean,
+    aggregated = false,
+  ): Reply {
     const pred = parseFilter(q.get('filter') ?? '');
     if (pred instanceof Error) return badRequest(pred.message);
-    const all = [...this.instances.entries()].filter(([k, i]) => k.startsWith(`${project}/`) && inZone(i) && pred(i)).map(([, i]) => i);
+    const all = [...this.instances.entries()]
+      .filter(([k, i]) => k.startsWith(`${project}/`) && inZone(i) && pred(i))
+      .map(([, i]) => i);
     const max = Math.min(Number(q.get('maxResults') ?? 500), 500);
     const start = Number(q.get('pageToken') ?? 0);
     const page = all.slice(start, start + max);
@@ -340,7 +355,16 @@ export class GceFake extends FakeServer {
     if (!inst) return notFound(`The resource 'projects/${project}/zones/${zone}/instances/${name}' was not found`);
     inst.status = 'STOPPING';
     const op = this.newOperation(project, zone, 'delete', `${BASE}${project}/zones/${zone}/instances/${name}`);
+    const failWith = this.faults.takeDeleteError();
     this.finish(op, () => {
+      if (failWith) {
+        inst.status = 'RUNNING';
+        op.error = {
+          errors: [{ code: failWith, message: `The instance '${name}' could not be deleted (${failWith}).` }],
+        };
+        op.httpErrorStatusCode = 400;
+        return;
+      }
       if (this.instances.delete(key)) {
         this.emitInstance({
           type: 'terminated',
@@ -392,7 +416,8 @@ export function parseFilter(filter: string): ((i: GceFakeInstance) => boolean) |
     const m = re.exec(rest);
     if (!m) return new Error(`Invalid list filter expression: ${filter}`);
     const [, field, opr, value] = m as unknown as [string, string, string, string];
-    const get = (i: GceFakeInstance) => (field === 'name' ? i.name : field === 'status' ? i.status : i.labels[field.slice(7)]);
+    const get = (i: GceFakeInstance) =>
+      field === 'name' ? i.name : field === 'status' ? i.status : i.labels[field.slice(7)];
     terms.push(opr === '=' ? (i) => get(i) === value : (i) => get(i) !== value);
     rest = rest.slice(m[0].length).replace(/^\s*(AND\s+)?/i, '');
   }

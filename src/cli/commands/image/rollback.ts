@@ -9,7 +9,10 @@ export default class ImageRollback extends CitcCommand {
   static override summary = 'Make the previous compute image current again';
   static override description =
     'Swaps the current image with the newest previous one in the state file (run it twice to undo) and, on a deployed cluster, installs the change on the management node.';
-  static override examples = ['<%= config.bin %> image rollback', '<%= config.bin %> image rollback prod.yaml --no-install'];
+  static override examples = [
+    '<%= config.bin %> image rollback',
+    '<%= config.bin %> image rollback prod.yaml --no-install',
+  ];
   static override enableJsonFlag = true;
   static override args = { file: fileArg };
   static override flags = {

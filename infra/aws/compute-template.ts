@@ -1,0 +1,43 @@
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
+import { Construct } from 'constructs';
+import type { ComputeModel } from '../model.js';
+
+export interface AwsComputeTemplateProps {
+  cluster: string;
+  compute: ComputeModel;
+  securityGroupIds: string[];
+  instanceProfileArn: string;
+  /** Tags of every compute instance and disk, besides those the resume hook adds per node. */
+  tags: Record<string, string>;
+}
+
+/**
+ * The launch template the resume hook starts compute nodes from. The subnet and instance type come with
+ * each RunInstances call (zone and type fail over); everything that must hold for every node is here.
+ */
+export class AwsComputeTemplate extends Construct {
+  readonly template: LaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: AwsComputeTemplateProps) {
+    super(scope, id);
+    const { cluster, compute } = props;
+    this.template = new LaunchTemplate(this, 'compute', {
+      name: `${cluster}-compute`,
+      description: `citc ${cluster}: compute nodes`,
+      ...(compute.imageId && { imageId: compute.imageId }),
+      // The hook launches '$Default': each change becomes the default version.
+      updateDefaultVersion: true,
+      vpcSecurityGroupIds: props.securityGroupIds,
+      iamInstanceProfile: { arn: props.instanceProfileArn },
+      // instanceMetadataTags: the node reads its Slurm name from its citc:node tag.
+      metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', instanceMetadataTags: 'enabled' },
+      blockDeviceMappings: [
+        {
+          deviceName: compute.rootDevice,
+          ebs: { volumeSize: compute.diskGb, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
+        },
+      ],
+      tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: props.tags })),
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import { Flags } from '@oclif/core';
+import { loadClusterConfig } from '../../config/load.js';
+import { type DeployResult, deployCluster } from '../../deploy/deploy.js';
+import { formatSummary } from '../../deploy/summary.js';
+import { clusterWorkDir } from '../../state/file.js';
+import { CitcCommand, configFlags, configPathOf, fileArg } from '../base.js';
+
+export default class Deploy extends CitcCommand {
+  static override summary =
+    'Create or update the cluster: Terraform for the infrastructure, Ansible for the management node';
+  static override description =
+    'Validates the cluster file, synthesizes the Terraform JSON into .citc/<cluster>/infra, runs terraform (or tofu) init and apply, records the outputs in the state file, then configures the management node with Ansible. Running it again applies only what changed. --dry-run stops after synthesis and needs no cloud account and no terraform.';
+  static override examples = [
+    '<%= config.bin %> deploy --dry-run examples/aws.yaml',
+    '<%= config.bin %> deploy',
+    '<%= config.bin %> deploy prod.yaml --tool tofu --ssh-key ~/.ssh/id_ed25519',
+  ];
+  static override enableJsonFlag = true;
+  static override args = { file: fileArg };
+  static override flags = {
+    ...configFlags,
+    'dry-run': Flags.boolean({
+      summary: 'Synthesize and print what would be created; change nothing.',
+      default: false,
+    }),
+    tool: Flags.string({
+      summary: 'Terraform or OpenTofu (default: terraform, else tofu, from PATH).',
+      options: ['terraform', 'tofu'],
+    }),
+    'skip-configure': Flags.boolean({
+      summary: 'Stop after terraform apply; do not run the Ansible playbook.',
+      default: false,
+    }),
+    'ssh-key': Flags.string({
+      summary: 'Private key Ansible logs in to the management node with (default: your ssh agent).',
+    }),
+    'work-dir': Flags.string({ summary: 'Work directory of the cluster (default .citc/<cluster> beside citc.yaml).' }),
+  };
+
+  async run(): Promise<DeployResult> {
+    const { args, flags } = await this.parse(Deploy);
+    const configPath = configPathOf(args.file, flags.config);
+    const config = await loadClusterConfig(configPath, { env: process.env });
+    const result = await deployCluster({
+      config,
+      workDir: clusterWorkDir(configPath, config.name, flags['work-dir']),
+      dryRun: flags['dry-run'],
+      skipConfigure: flags['skip-configure'],
+      ...(flags.tool && { tool: flags.tool as 'terraform' | 'tofu' }),
+      ...(flags['ssh-key'] && { inventory: { sshKeyFile: flags['ssh-key'] } }),
+      onProgress: (line) => this.progress(line),
+    });
+    if (result.dryRun) {
+      for (const line of formatSummary(result.summary)) this.log(line);
+      this.log(`Dry run: nothing was created. Deploy for real with: citc deploy ${args.file ?? ''}`.trimEnd());
+      return result;
+    }
+    const ip = result.outputs?.management_public_ip;
+    const user = result.outputs?.management_ssh_user;
+    this.log(
+      `Deployed ${config.name} with ${result.tool?.name} ${result.tool?.version}; state in ${result.stateFile}.`,
+    );
+    if (ip) this.log(`Management node: ssh ${user ? `${user}@` : ''}${ip}`);
+    if (!result.configured)
+      this.log('The management node is not configured yet (--skip-configure): run `citc deploy` again without it.');
+    return result;
+  }
+}

@@ -1,0 +1,140 @@
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ec2Fake } from '../fakes/ec2/server.js';
+import { repoRoot, runCli } from '../support/cli.js';
+import { isolatedPath, standInTerraform } from './stand-in-terraform.js';
+
+let dir: string;
+let config: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'citc-deploy-cli-'));
+  config = join(dir, 'citc.yaml');
+  await copyFile(join(repoRoot, 'examples/aws.yaml'), config);
+});
+
+describe('citc deploy (the CLI)', () => {
+  it('--dry-run works with no terraform and no cloud account, and says what would be created', async () => {
+    const r = await runCli(['deploy', '--dry-run', config], { env: { PATH: await isolatedPath(dir) } });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Cluster hpc-aws on aws \(us-east-1\), synthesized in \d+ ms\.$/);
+    expect(lines[1]).toBe('Terraform would create 21 resources (reading 5 data sources):');
+    expect(lines).toContain('  1 aws_launch_template');
+    expect(lines).toContain('Management node: hpc-aws-mgmt, t3.medium in us-east-1a, 50 GB encrypted disk.');
+    expect(lines).toContain('  at most 148 compute nodes at once.');
+    expect(lines).toContain(`Terraform JSON: ${join(dir, '.citc/hpc-aws/infra/stacks/hpc-aws/cdk.tf.json')}`);
+    expect(lines.at(-1)).toBe(`Dry run: nothing was created. Deploy for real with: citc deploy ${config}`);
+    const json = JSON.parse(await readFile(join(dir, '.citc/hpc-aws/infra/stacks/hpc-aws/cdk.tf.json'), 'utf8'));
+    expect(Object.keys(json.resource)).toContain('aws_instance');
+  });
+
+  it('--dry-run --json prints the summary as JSON', async () => {
+    const r = await runCli(['deploy', '--dry-run', '--json', config], { env: { PATH: await isolatedPath(dir) } });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      dryRun: true,
+      configured: false,
+      summary: { cluster: 'hpc-aws', totalResources: 21, maxNodes: 148 },
+    });
+    expect(out.summary.partitions.map((p: { name: string; maxNodes: number }) => [p.name, p.maxNodes])).toEqual([
+      ['compute', 140],
+      ['gpu', 8],
+    ]);
+  });
+
+  it('exits 3 with the versions that work when neither terraform nor tofu is on PATH', async () => {
+    const r = await runCli(['deploy', config], { env: { PATH: await isolatedPath(dir) } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(
+      'citc: TOOL_MISSING: terraform/tofu: terraform or tofu is not installed (not found on PATH).',
+    );
+    expect(r.stderr).toContain('Install Terraform ≥ 1.5');
+    expect(r.stderr).toContain('OpenTofu ≥ 1.6');
+  });
+
+  it('applies through the stand-in and prints how to reach the management node', async () => {
+    const tf = await standInTerraform(dir, {
+      outputs: {
+        management_public_ip: '198.51.100.7',
+        management_ssh_user: 'rocky',
+        compute_subnet_ids: ['subnet-a', 'subnet-b'],
+      },
+    });
+    const r = await runCli(['deploy', config, '--skip-configure'], {
+      env: { PATH: await isolatedPath(dir, tf.binDir) },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Management node: ssh rocky@198.51.100.7');
+    expect(r.stderr).toContain('$ terraform apply -auto-approve -input=false -json');
+    const state = JSON.parse(await readFile(join(dir, '.citc/hpc-aws/state.json'), 'utf8'));
+    expect(state.deploy.outputs.compute_subnet_ids).toEqual(['subnet-a', 'subnet-b']);
+  });
+
+  it('exits 1 with the terraform diagnostic when apply fails', async () => {
+    const tf = await standInTerraform(dir, {
+      applyExit: 1,
+      applyLines: [
+        { type: 'diagnostic', diagnostic: { severity: 'error', summary: 'No valid credential sources found' } },
+      ],
+    });
+    const r = await runCli(['deploy', config, '--skip-configure'], {
+      env: { PATH: await isolatedPath(dir, tf.binDir) },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'citc: TERRAFORM_FAILED: hpc-aws: terraform apply failed (exit 1): No valid credential sources found.',
+    );
+  });
+});
+
+describe('citc deploy with a corrupt state file', () => {
+  it('exits 1 with one line naming the file, before running terraform', async () => {
+    const tf = await standInTerraform(dir);
+    await mkdir(join(dir, '.citc/hpc-aws'), { recursive: true });
+    await writeFile(join(dir, '.citc/hpc-aws/state.json'), '{"version": 1,');
+    const r = await runCli(['deploy', config], { env: { PATH: await isolatedPath(dir, tf.binDir) } });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^citc: STATE_CORRUPT: .*\/\.citc\/hpc-aws\/state\.json: the state file is not valid JSON .*Restore it from a backup/,
+      ),
+    ]);
+    expect(await tf.calls()).toEqual([]);
+  });
+});
+
+describe('citc destroy (the CLI, against the loopback EC2 fake)', () => {
+  let fake: Ec2Fake;
+
+  beforeEach(async () => {
+    fake = new Ec2Fake();
+    await fake.start();
+    const text = await readFile(config, 'utf8');
+    await writeFile(config, text.replace(/^ {2}# endpoint: .*$/m, `  endpoint: ${fake.endpoint}`));
+    fake.seed(2, { tags: { 'citc:cluster': 'hpc-aws', 'citc:nodes': 'compute-c5-[1-2]' } });
+    fake.seed(1, { tags: { 'citc:cluster': 'other', 'citc:node': 'compute-c5-1' } });
+  });
+  afterEach(() => fake.stop());
+
+  it('refuses without --yes when there is no terminal to ask on (exit 5), touching nothing', async () => {
+    const r = await runCli(['destroy', config], { env: { PATH: await isolatedPath(dir) } });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('citc: DESTROY_NOT_CONFIRMED: hpc-aws: refusing to destroy without confirmation');
+    expect(r.stderr).toContain('Pass --yes');
+    expect(fake.live('hpc-aws')).toHaveLength(2);
+  });
+
+  it('--yes terminates the cluster instances and says no infrastructure was recorded', async () => {
+    const r = await runCli(['destroy', config, '--yes'], { env: { PATH: await isolatedPath(dir) } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(
+      'hpc-aws: 2 compute instance(s) terminated; no infrastructure is recorded, so there was nothing else to destroy.',
+    );
+    expect(fake.live('hpc-aws')).toHaveLength(0);
+    expect(fake.live('other')).toHaveLength(1);
+  });
+});
