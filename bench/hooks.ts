@@ -49,7 +49,14 @@ function cluster(maxNodes: number): ClusterConfig {
         ],
       },
     ],
-    slurm: { suspendTime: 300, resumeTimeout: 600, suspendTimeout: 120, resumeRate: 0, suspendRate: 0 },
+    slurm: {
+      suspendTime: 300,
+      resumeTimeout: 600,
+      suspendTimeout: 120,
+      resumeRate: 0,
+      suspendRate: 0,
+      hookLogFormat: 'text',
+    },
     users: [],
     tags: {},
   };

@@ -41,7 +41,14 @@ function cluster(kind: ProviderKind): ClusterConfig {
     storage: { kind: 'nfs', sizeGb: 100, mounts: ['/home'] },
     image: { os: 'rocky9' },
     partitions,
-    slurm: { suspendTime: 300, resumeTimeout: 600, suspendTimeout: 120, resumeRate: 0, suspendRate: 0 },
+    slurm: {
+      suspendTime: 300,
+      resumeTimeout: 600,
+      suspendTimeout: 120,
+      resumeRate: 0,
+      suspendRate: 0,
+      hookLogFormat: 'text',
+    },
     users: [{ name: 'a', sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBench a@b'] }],
     tags: {},
   };

@@ -3,7 +3,7 @@ import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError } from '../core/errors.js';
 import type { ClusterState } from '../core/state.js';
 import { ansibleDir } from '../render/package-root.js';
-import { findBinary } from './find-binary.js';
+import { findBinary } from '../tools/find-binary.js';
 import { type WriteAnsibleInputsOptions, writeAnsibleInputs } from './inputs.js';
 import { playbookProgress } from './progress.js';
 

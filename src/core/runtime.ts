@@ -78,7 +78,6 @@ export function buildHookRuntime(
   config: ClusterConfig,
   state: ClusterState,
   paths: Partial<HookPaths> = {},
-  log: HookRuntime['log'] = { format: 'text' },
 ): HookRuntime {
   const imageId = state.image?.current.id ?? config.image.id;
   if (!imageId) {
@@ -94,7 +93,7 @@ export function buildHookRuntime(
     cluster: config,
     imageId,
     paths: { ...DEFAULT_HOOK_PATHS, ...paths },
-    log,
+    log: { format: config.slurm.hookLogFormat },
   };
   if (config.provider.kind === 'aws') {
     const subnets = list(outputs, RUNTIME_OUTPUTS.awsSubnetIds);

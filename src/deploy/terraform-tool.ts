@@ -1,7 +1,6 @@
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { CitcError, ExitCode } from '../core/errors.js';
+import { onPath } from '../tools/find-binary.js';
 
 export type TerraformToolName = 'terraform' | 'tofu';
 
@@ -18,20 +17,6 @@ export const MIN_VERSION: Record<TerraformToolName, [number, number]> = { terraf
 export const TERRAFORM_INSTALL_HINT =
   'Install Terraform ≥ 1.5 (https://developer.hashicorp.com/terraform/install) or OpenTofu ≥ 1.6 ' +
   '(https://opentofu.org/docs/intro/install/), put it on PATH, and choose one with --tool if both are there.';
-
-async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this PATH entry
-    }
-  }
-  return undefined;
-}
 
 /** Parses `terraform version -json` / `tofu version -json` ({"terraform_version":"1.9.5",...}). */
 export function parseToolVersion(stdout: string): string | undefined {

@@ -1,13 +1,13 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { findBinary } from '../ansible/find-binary.js';
 import { writeAnsibleInputs } from '../ansible/inputs.js';
 import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError, ExitCode } from '../core/errors.js';
 import { type ClusterState, emptyState } from '../core/state.js';
 import { packerBuilder } from '../render/packer.js';
 import { readState, statePath, writeState } from '../state/file.js';
+import { findBinary } from '../tools/find-binary.js';
 import { recordImage } from './history.js';
 import { artifactIds, type PackerEvent, packerErrors, packerProgress, parsePackerLine } from './machine-readable.js';
 import { writePackerTemplate } from './packer-inputs.js';

@@ -35,6 +35,7 @@ export function testRuntime(kind: 'aws' | 'gcp', endpoint: string, name = 'alpha
       suspendTimeout: 120,
       resumeRate: 0,
       suspendRate: 0,
+      hookLogFormat: 'text',
     },
     users: [],
     tags: { team: 'hpc' },

@@ -243,7 +243,14 @@ describe.each(['aws', 'gcp'] as const)(
     // ResumeTimeout 10 s: the hook keeps 5 s (its minimum) for the cloud, the rest for telling Slurm.
     const tight = () => {
       const config = clusterConfig(kind, {
-        slurm: { suspendTime: 300, resumeTimeout: 10, suspendTimeout: 10, resumeRate: 0, suspendRate: 0 },
+        slurm: {
+          suspendTime: 300,
+          resumeTimeout: 10,
+          suspendTimeout: 10,
+          resumeRate: 0,
+          suspendRate: 0,
+          hookLogFormat: 'text',
+        },
       });
       config.provider.endpoint = fake.endpoint;
       return writeRuntime(config);

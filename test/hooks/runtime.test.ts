@@ -40,7 +40,14 @@ describe('buildHookRuntime', () => {
       logFile: '/var/log/citc/hooks.log',
       lockDir: '/run/citc/locks',
     });
+    expect(rt.log).toEqual({ format: 'text' });
     expect(checkHookRuntime(JSON.parse(JSON.stringify(rt)))).toBeUndefined();
+  });
+
+  it('takes the log format from slurm.hookLogFormat', () => {
+    const config = clusterConfig();
+    config.slurm.hookLogFormat = 'json';
+    expect(buildHookRuntime(config, awsState).log).toEqual({ format: 'json' });
   });
 
   it('builds a gcp runtime', () => {

@@ -21,7 +21,14 @@ describe('ResumeProgram started by the real slurmctld, cloud unreachable', () =>
   beforeAll(async () => {
     const port = await freePort(); // nothing listens here once freePort returns
     const config = clusterConfig('aws', {
-      slurm: { suspendTime: 300, resumeTimeout: 10, suspendTimeout: 10, resumeRate: 0, suspendRate: 0 },
+      slurm: {
+        suspendTime: 300,
+        resumeTimeout: 10,
+        suspendTimeout: 10,
+        resumeRate: 0,
+        suspendRate: 0,
+        hookLogFormat: 'text',
+      },
     });
     config.provider.endpoint = `http://127.0.0.1:${port}`;
     files = writeRuntime(config);

@@ -54,7 +54,14 @@ export function awsCluster(): ClusterConfig {
         ],
       },
     ],
-    slurm: { suspendTime: 300, resumeTimeout: 600, suspendTimeout: 120, resumeRate: 0, suspendRate: 0 },
+    slurm: {
+      suspendTime: 300,
+      resumeTimeout: 600,
+      suspendTimeout: 120,
+      resumeRate: 0,
+      suspendRate: 0,
+      hookLogFormat: 'text',
+    },
     users: [{ name: 'alice', sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnlyForTests alice@example'] }],
     tags: { team: 'hpc' },
   };
@@ -85,7 +92,14 @@ export function gcpCluster(): ClusterConfig {
         ],
       },
     ],
-    slurm: { suspendTime: 600, resumeTimeout: 900, suspendTimeout: 120, resumeRate: 100, suspendRate: 50 },
+    slurm: {
+      suspendTime: 600,
+      resumeTimeout: 900,
+      suspendTimeout: 120,
+      resumeRate: 100,
+      suspendRate: 50,
+      hookLogFormat: 'text',
+    },
     users: [],
     tags: {},
   };

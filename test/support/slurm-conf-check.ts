@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../../src/core/config/types.js';
@@ -10,6 +9,7 @@ import {
   type SlurmConfOverrides,
   slurmConfOptions,
 } from '../../src/render/slurm-conf.js';
+import { freePort } from './slurmctld.js';
 
 export const SLURMCTLD = '/usr/sbin/slurmctld';
 
@@ -30,17 +30,6 @@ export interface SlurmConfCheck {
   started: boolean;
   log: string;
   ms: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 /**

@@ -1,9 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startMunged } from '../e2e/harness/munge.js';
+import { startDaemon, stopDaemon, waitFor } from '../e2e/harness/processes.js';
 
 const run = promisify(execFile);
 
@@ -52,7 +54,6 @@ export interface Slurmctld {
 }
 
 export const SCONTROL = '/usr/bin/scontrol';
-const MUNGE_KEY = '/etc/munge/munge.key';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,46 +68,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
-
-function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.pid === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
 export async function startSlurmctld(opts: SlurmctldOptions): Promise<Slurmctld> {
   const dir = await mkdtemp(join(tmpdir(), 'citc-slurmctld-'));
-  for (const d of ['state', 'spool', 'log', 'munge']) await mkdir(join(dir, d), { recursive: true });
-  const socket = join(dir, 'munge', 'munge.socket');
-  const munged = spawn(
-    '/usr/sbin/munged',
-    [
-      '--foreground',
-      '--force',
-      `--socket=${socket}`,
-      `--key-file=${MUNGE_KEY}`,
-      `--pid-file=${join(dir, 'munge', 'munged.pid')}`,
-      `--log-file=${join(dir, 'log', 'munged.log')}`,
-      `--seed-file=${join(dir, 'munge', 'munged.seed')}`,
-    ],
-    { stdio: 'ignore' },
-  );
+  for (const d of ['state', 'spool', 'log']) await mkdir(join(dir, d), { recursive: true });
+  const { socket, child: munged } = await startMunged(dir);
   let slurmctld: ChildProcess | undefined;
   try {
-    await waitFor('munged socket', 10_000, async () => {
-      await readFile(join(dir, 'munge', 'munged.pid'));
-      return munged.exitCode === null;
-    });
     const port = await freePort();
     const nodeLines = opts.nodes.map((n) => {
       const feat = n.features?.length ? ` Feature=${n.features.join(',')}` : '';
@@ -154,20 +121,30 @@ export async function startSlurmctld(opts: SlurmctldOptions): Promise<Slurmctld>
     ];
     await writeFile(conf, `${lines.join('\n')}\n`);
     const env = { SLURM_CONF: conf };
-    slurmctld = spawn('/usr/sbin/slurmctld', ['-D', '-c', '-f', conf], { stdio: 'ignore', env });
+    slurmctld = startDaemon('slurmctld', '/usr/sbin/slurmctld', ['-D', '-c', '-f', conf], { env });
     const scontrol = async (...args: string[]) => (await run(SCONTROL, args, { env })).stdout;
-    await waitFor('slurmctld to answer', 20_000, async () => {
-      if (slurmctld?.exitCode !== null) throw new Error('slurmctld exited');
-      await scontrol('ping');
-      return true;
-    });
+    await waitFor(
+      'slurmctld to answer',
+      20_000,
+      async () => {
+        if (slurmctld?.exitCode !== null) throw new Error('slurmctld exited');
+        await scontrol('ping');
+        return true;
+      },
+      100,
+    );
     const ctld = slurmctld;
     const waitForNodes: Slurmctld['waitForNodes'] = async (what, pred, ms = 15_000) => {
       let last = new Map<string, Record<string, string>>();
-      await waitFor(what, ms, async () => {
-        last = parseShowNodes(await scontrol('show', 'node', '-o'));
-        return pred(last);
-      });
+      await waitFor(
+        what,
+        ms,
+        async () => {
+          last = parseShowNodes(await scontrol('show', 'node', '-o'));
+          return pred(last);
+        },
+        100,
+      );
       return last;
     };
     return {
@@ -188,14 +165,14 @@ export async function startSlurmctld(opts: SlurmctldOptions): Promise<Slurmctld>
         ),
       log: () => readFile(join(dir, 'log', 'slurmctld.log'), 'utf8'),
       async stop() {
-        await stopChild(ctld);
-        await stopChild(munged);
+        await stopDaemon(ctld);
+        await stopDaemon(munged);
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
-    await stopChild(slurmctld);
-    await stopChild(munged);
+    await stopDaemon(slurmctld);
+    await stopDaemon(munged);
     throw err;
   }
 }

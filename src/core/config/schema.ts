@@ -265,6 +265,12 @@ export const clusterSchema: ObjectField = {
           max: 100_000,
           doc: 'Nodes per minute Slurm may power down; 0 is unlimited (SuspendRate).',
         },
+        hookLogFormat: {
+          type: 'string',
+          default: 'text',
+          oneOf: ['text', 'json'],
+          doc: "Lines of the hooks' log (/var/log/citc/hooks.log): `text` for people, `json` for log shippers.",
+        },
       },
     },
     users: {

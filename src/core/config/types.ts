@@ -95,6 +95,8 @@ export interface SlurmConfig {
   /** Nodes per minute Slurm may resume / suspend (0 = unlimited). */
   resumeRate: number;
   suspendRate: number;
+  /** Format of the hooks' log lines. */
+  hookLogFormat: 'text' | 'json';
 }
 
 export interface UserConfig {

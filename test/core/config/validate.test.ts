@@ -31,6 +31,7 @@ describe('validateClusterConfig', () => {
       suspendTimeout: 120,
       resumeRate: 0,
       suspendRate: 0,
+      hookLogFormat: 'text',
     });
     expect(config?.partitions[0]?.default).toBe(true);
     expect(config?.partitions[0]?.shapes[0]).toMatchObject({ spot: false, features: [] });

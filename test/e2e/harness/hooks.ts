@@ -36,13 +36,12 @@ export async function writeHooks(dir: string, config: ClusterConfig): Promise<Ho
     },
   };
   const logFile = join(dir, 'log', 'hooks.log');
-  const runtime = buildHookRuntime(
-    config,
-    state,
-    { scontrol: '/usr/bin/scontrol', logFile, lockDir: join(dir, 'locks') },
-    // JSON lines: the timeline reads the hooks' start and exit records from this log.
-    { format: 'json' },
-  );
+  // JSON lines (slurm.hookLogFormat): the timeline reads the hooks' start and exit records from this log.
+  const runtime = buildHookRuntime({ ...config, slurm: { ...config.slurm, hookLogFormat: 'json' } }, state, {
+    scontrol: '/usr/bin/scontrol',
+    logFile,
+    lockDir: join(dir, 'locks'),
+  });
   const runtimePath = join(dir, 'runtime.json');
   await writeFile(runtimePath, JSON.stringify(runtime, null, 2));
   const bundleDir = join(dir, 'hooks');
