@@ -29,6 +29,8 @@ export class AwsComputeTemplate extends Construct {
       updateDefaultVersion: true,
       vpcSecurityGroupIds: props.securityGroupIds,
       iamInstanceProfile: { arn: props.instanceProfileArn },
+      // A node that powers itself off is gone, not a stopped instance that keeps its disk and its name.
+      instanceInitiatedShutdownBehavior: 'terminate',
       // instanceMetadataTags: the node reads its Slurm name from its citc:node tag.
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', instanceMetadataTags: 'enabled' },
       blockDeviceMappings: [

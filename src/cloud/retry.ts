@@ -1,5 +1,5 @@
 import { CitcError, ExitCode } from '../core/errors.js';
-import type { ApiCall } from './types.js';
+import type { ApiCall, CloudProvider } from './types.js';
 
 export interface RetryPolicy {
   /** Most ms all attempts of one call may take. */
@@ -20,15 +20,16 @@ export const DEFAULT_RETRY: RetryPolicy = {
 };
 
 /**
- * The call could not be made within the time left: throttled past it (CLOUD_THROTTLED) or not started
- * because the run's deadline had passed (CLOUD_TIME_BUDGET). `cloudCode` is the cloud's last error code,
- * for the Slurm reason (e.g. RequestLimitExceeded), or HookTimeBudget when there was none.
+ * The call could not be made within the time left: throttled past it (CLOUD_THROTTLED), the API not
+ * reachable (connection reset/refused, DNS) until then (CLOUD_UNREACHABLE), or not started because the
+ * run's deadline had passed (CLOUD_TIME_BUDGET). `cloudCode` is the cloud's last error code, for the
+ * Slurm reason (e.g. RequestLimitExceeded, ECONNRESET), or HookTimeBudget when there was none.
  */
 export class CloudBudgetError extends CitcError {
   readonly cloudCode: string;
 
   constructor(
-    code: 'CLOUD_THROTTLED' | 'CLOUD_TIME_BUDGET',
+    code: 'CLOUD_THROTTLED' | 'CLOUD_UNREACHABLE' | 'CLOUD_TIME_BUDGET',
     message: string,
     operation: string,
     cloudCode: string,
@@ -36,10 +37,7 @@ export class CloudBudgetError extends CitcError {
   ) {
     super(code, message, {
       subject: operation,
-      remedy:
-        code === 'CLOUD_THROTTLED'
-          ? 'The API rate limit is exhausted: retry later, or lower Slurm ResumeRate/SuspendRate.'
-          : 'The hook spent its time budget (half of ResumeTimeout/SuspendTimeout): check the cloud API latency in the log.',
+      remedy: REMEDY[code],
       exitCode: ExitCode.failure,
       cause,
     });
@@ -47,9 +45,101 @@ export class CloudBudgetError extends CitcError {
   }
 }
 
+const REMEDY = {
+  CLOUD_THROTTLED: 'The API rate limit is exhausted: retry later, or lower Slurm ResumeRate/SuspendRate.',
+  CLOUD_UNREACHABLE:
+    "The connection to the cloud API kept failing: check the management node's network route, DNS and proxy to provider.endpoint.",
+  CLOUD_TIME_BUDGET:
+    'The hook spent its time budget (half of ResumeTimeout/SuspendTimeout): check the cloud API latency in the log.',
+} as const;
+
 /**
- * Runs one API call, logging every attempt; retries throttled ones with full-jitter backoff while the
- * call's budget and the run's deadline allow. `fn` gets the ms left, to use as the request's timeout.
+ * Node's codes for a connection that failed or broke with no HTTP reply (socket hang up is ECONNRESET;
+ * UND_ERR_* are fetch's). No reply means the call may or may not have happened: citc retries only calls
+ * that are safe to repeat (list, describe, terminate, delete, and launches made idempotent by a
+ * ClientToken or fixed instance names).
+ */
+const TRANSIENT_NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * The Node/network error code of an error that got no HTTP reply (on the error or its cause, as the
+ * SDKs wrap it), e.g. ECONNRESET or ENOTFOUND; undefined for HTTP errors and everything else.
+ */
+export function networkErrorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 3; depth++) {
+    if (typeof e.code === 'string' && /^(E(?!RR_)[A-Z0-9_]+|UND_ERR_[A-Z_]+)$/.test(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/** A network error worth another attempt (a reset or refused connection, a DNS hiccup); not ENOTFOUND. */
+export function isTransientNetworkCode(code: string | undefined): boolean {
+  return code !== undefined && TRANSIENT_NETWORK.has(code);
+}
+
+/**
+ * Launches. A launch sent with moments left is cut off while the cloud may still be creating the
+ * instance, and the node is failed with it half made: so a launch attempt is not sent with less than
+ * `minMs` left, and it must be over `tailMs` before the deadline, so the resume run can still list the
+ * nodes of a cut-off launch and terminate what it started (src/resume/run.ts).
+ * RunInstances answers in seconds; a bulkInsert's operation takes up to a minute. Neither floor may be
+ * more than a share of the run's whole budget, or a short budget (a small ResumeTimeout, the tests)
+ * would never launch: with ResumeTimeout 600 (5 min budget) they are 20 s / 60 s and a 10 s tail;
+ * at the 5 s least budget, 1.25 s and 0.5 s.
+ */
+export const MIN_LAUNCH_MS: Record<CloudProvider, number> = { aws: 20_000, gcp: 60_000 };
+export const MIN_LAUNCH_SHARE = 0.25;
+export const LAUNCH_TAIL_MS = 10_000;
+export const LAUNCH_TAIL_SHARE = 0.1;
+
+/** The launch calls by the adapters' operation names. */
+const LAUNCH_OPERATIONS: Record<string, CloudProvider> = { RunInstances: 'aws', 'instances.bulkInsert': 'gcp' };
+
+export function launchWindow(provider: CloudProvider, totalMs: number): { minMs: number; tailMs: number } {
+  return {
+    minMs: Math.min(MIN_LAUNCH_MS[provider], MIN_LAUNCH_SHARE * totalMs),
+    tailMs: Math.min(LAUNCH_TAIL_MS, LAUNCH_TAIL_SHARE * totalMs),
+  };
+}
+
+// The run's clock, for the launch window's share: an adapter keeps one policy for its life, so the
+// first call through it is the start of the run (a hook's first call comes right after it starts).
+const firstCallAt = new WeakMap<RetryPolicy, number>();
+
+/**
+ * For a launch by `provider` starting at `now` under `policy`: `until`, by when it must be over (its
+ * request and, for GCE, the wait for its operation), and `sendBy`, before when an attempt may start.
+ */
+export function launchLimits(
+  provider: CloudProvider,
+  policy: RetryPolicy,
+  now = Date.now(),
+): { until: number; sendBy: number; minMs: number } {
+  if (!firstCallAt.has(policy)) firstCallAt.set(policy, now);
+  const deadline = policy.deadlineMs ?? Number.POSITIVE_INFINITY;
+  const runMs = Math.min(policy.budgetMs, deadline - (firstCallAt.get(policy) ?? now));
+  const { minMs, tailMs } = launchWindow(provider, runMs);
+  const end = Math.min(now + policy.budgetMs, deadline);
+  return { until: end - tailMs, sendBy: end - minMs, minMs };
+}
+
+/**
+ * Runs one API call, logging every attempt; retries throttled and transiently failed ones (5xx, a
+ * dropped connection) with full-jitter backoff while the call's budget and the run's deadline allow.
+ * `fn` gets the ms left, to use as the request's timeout. Launch calls keep to `launchWindow`.
  */
 export async function callWithRetry<T>(
   operation: string,
@@ -60,26 +150,47 @@ export async function callWithRetry<T>(
   onApiCall: ((c: ApiCall) => void) | undefined,
 ): Promise<T> {
   const start = Date.now();
-  const until = Math.min(start + policy.budgetMs, policy.deadlineMs ?? Number.POSITIVE_INFINITY);
-  let lastCode: string | undefined;
+  if (!firstCallAt.has(policy)) firstCallAt.set(policy, start);
+  const end = Math.min(start + policy.budgetMs, policy.deadlineMs ?? Number.POSITIVE_INFINITY);
+  const provider = LAUNCH_OPERATIONS[operation];
+  const launch = provider ? launchLimits(provider, policy, start) : undefined;
+  // Every attempt is over by `until`; an attempt is only started before `sendBy`.
+  const until = launch?.until ?? end;
+  const sendBy = launch?.sendBy ?? end;
+  let last: { code: string; network: boolean } | undefined;
+  // Retried up to here (the last back-off ran into the time left) or never sent at all.
+  const outOfTime = (cause?: unknown): CloudBudgetError => {
+    if (!last) {
+      return new CloudBudgetError(
+        'CLOUD_TIME_BUDGET',
+        launch
+          ? `${operation} was not sent: less than the ${Math.round(launch.minMs)} ms a launch needs is left of the hook's time budget`
+          : `${operation} was not sent: the hook's time budget is spent`,
+        operation,
+        'HookTimeBudget',
+        cause,
+      );
+    }
+    const ms = Date.now() - start;
+    return last.network
+      ? new CloudBudgetError(
+          'CLOUD_UNREACHABLE',
+          `${operation} got no reply (${last.code}) on any attempt for ${ms} ms, until the time left ran out`,
+          operation,
+          last.code,
+          cause,
+        )
+      : new CloudBudgetError(
+          'CLOUD_THROTTLED',
+          `${operation} was throttled (${last.code}) for ${ms} ms, until the time left ran out`,
+          operation,
+          last.code,
+          cause,
+        );
+  };
   for (let attempt = 0; ; attempt++) {
     const t0 = Date.now();
-    if (t0 >= until) {
-      // Throttled up to here (the last back-off ran into the deadline) or never sent at all.
-      throw lastCode
-        ? new CloudBudgetError(
-            'CLOUD_THROTTLED',
-            `${operation} was throttled (${lastCode}) until the time left ran out`,
-            operation,
-            lastCode,
-          )
-        : new CloudBudgetError(
-            'CLOUD_TIME_BUDGET',
-            `${operation} was not sent: the hook's time budget is spent`,
-            operation,
-            'HookTimeBudget',
-          );
-    }
+    if (t0 >= sendBy) throw outOfTime();
     try {
       const out = await fn(until - t0);
       onApiCall?.({ operation, count, ms: Date.now() - t0 });
@@ -87,38 +198,34 @@ export async function callWithRetry<T>(
     } catch (err) {
       const { code, throttled } = classify(err);
       onApiCall?.({ operation, count, ms: Date.now() - t0, errorCode: code });
-      // Cut off because the time left ran out: report the throttling that used the time up, if any.
+      // Cut off because the time left ran out: report the error that used the time up, if any.
       if (isTimeout(err)) {
+        if (last) throw outOfTime(err);
         throw new CloudBudgetError(
-          lastCode ? 'CLOUD_THROTTLED' : 'CLOUD_TIME_BUDGET',
+          'CLOUD_TIME_BUDGET',
           `${operation} got no reply within the time left (${until - t0} ms)`,
           operation,
-          lastCode ?? 'TimeoutError',
+          'TimeoutError',
           err,
         );
       }
       if (!throttled) throw err;
-      lastCode = code;
+      last = { code, network: isTransientNetworkCode(networkErrorCode(err)) };
       // Full jitter (AWS architecture blog): sleep uniform in [0, min(cap, base*2^n)].
       const sleep = Math.random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
-      if (Date.now() + sleep >= until) {
-        throw new CloudBudgetError(
-          'CLOUD_THROTTLED',
-          `${operation} was throttled (${code}) for ${Date.now() - start} ms, past the time left (${until - start} ms)`,
-          operation,
-          code,
-          err,
-        );
-      }
+      if (Date.now() + sleep >= sendBy) throw outOfTime(err);
       await new Promise((r) => setTimeout(r, sleep));
     }
   }
 }
 
-/** withTimeout's TimeoutError, or the AWS SDK's abort when AbortSignal.timeout fires. */
+/**
+ * withTimeout's TimeoutError, or the AWS SDK's abort when AbortSignal.timeout fires. Not the AWS SDK's
+ * TimeoutError for a reset or broken connection (it names ECONNRESET/EPIPE/ETIMEDOUT so): no reply.
+ */
 function isTimeout(err: unknown): boolean {
   const name = (err as Error)?.name;
-  return name === 'TimeoutError' || name === 'AbortError';
+  return (name === 'TimeoutError' || name === 'AbortError') && networkErrorCode(err) === undefined;
 }
 
 /** The cloud's own code inside a budget error, else the error's code or name: for Slurm reasons and logs. */

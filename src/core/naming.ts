@@ -29,16 +29,26 @@ export function shapeHostlist(partition: string, shape: ShapeConfig): string {
 
 const NODE_NAME = /^([a-z][a-z0-9]*)-([a-z][a-z0-9]*)-([1-9][0-9]*)$/;
 
-/** Maps a node name back to its partition and shape; undefined when the name is not one of ours. */
-export function parseNodeName(config: ClusterConfig, name: string): NodeRef | undefined {
+/**
+ * Splits a name of the form `<partition>-<shape>-<index>` without looking at the config; undefined
+ * when it has another form. A name of this form that the config does not list may still be a node the
+ * cluster had before maxNodes was lowered or a shape or partition was removed.
+ */
+export function splitNodeName(name: string): { partition: string; shape: string; index: number } | undefined {
   const m = NODE_NAME.exec(name);
   if (!m) return undefined;
-  const [, p, s, i] = m as unknown as [string, string, string, string];
-  const partition = config.partitions.find((x) => x.name === p);
-  const shape = partition?.shapes.find((x) => x.name === s);
-  const index = Number(i);
-  if (!partition || !shape || index > shape.maxNodes) return undefined;
-  return { node: name as NodeName, partition, shape, index };
+  const [, partition, shape, index] = m as unknown as [string, string, string, string];
+  return { partition, shape, index: Number(index) };
+}
+
+/** Maps a node name back to its partition and shape; undefined when the name is not one of ours. */
+export function parseNodeName(config: ClusterConfig, name: string): NodeRef | undefined {
+  const parts = splitNodeName(name);
+  if (!parts) return undefined;
+  const partition = config.partitions.find((x) => x.name === parts.partition);
+  const shape = partition?.shapes.find((x) => x.name === parts.shape);
+  if (!partition || !shape || parts.index > shape.maxNodes) return undefined;
+  return { node: name as NodeName, partition, shape, index: parts.index };
 }
 
 /** The cloud instance name of a node: unique per project/account because the cluster name is in it. */

@@ -12,7 +12,7 @@ export interface DestroyOptions {
   config: ClusterConfig;
   workDir: string;
   tool?: TerraformToolName;
-  /** How long to wait for compute instances to be gone, ms (default 10 minutes). */
+  /** How long to wait for compute instances to be gone, all rounds together, ms (default 10 minutes). */
   waitMs?: number;
   adapter?: CloudAdapterOptions;
   env?: NodeJS.ProcessEnv;
@@ -44,9 +44,10 @@ async function terraformStateHasResources(file: string): Promise<boolean> {
 }
 
 /**
- * Terminates every compute instance of the cluster, waits until they are gone, then runs terraform
- * destroy. Safe to repeat and after a half-finished deploy: instances are looked up by tag, not from the
- * state, and with no infrastructure recorded it stops after the instances.
+ * Terminates every compute instance of the cluster, waits until they are gone (and again for any
+ * that slurmctld launched meanwhile, until none is left), then runs terraform destroy. Safe to repeat
+ * and after a half-finished deploy: instances are looked up by tag, not from the state, and with no
+ * infrastructure recorded it stops after the instances.
  */
 export async function destroyCluster(opts: DestroyOptions): Promise<DestroyResult> {
   const { config, workDir } = opts;

@@ -5,65 +5,103 @@ import { CitcError } from '../core/errors.js';
 import { managementHostName } from '../render/slurm-conf.js';
 import { cleanupRuntime } from './adapter-runtime.js';
 
+const STILL_LAUNCHING =
+  'slurmctld on the management node is still resuming nodes for pending jobs: cancel them (scancel) or stop slurmctld, then run `citc destroy` again.';
+
 export interface TerminateAllOptions {
   config: ClusterConfig;
-  /** How long to wait for the instances to be gone, ms. */
+  /** How long all rounds together may take to leave no instance behind, ms. */
   waitMs: number;
   adapter?: CloudAdapterOptions;
   onProgress?: (line: string) => void;
 }
 
 export interface TerminateAllResult {
-  /** Compute instances of this cluster that were live. */
+  /** Compute instances of this cluster that were live, over every round. */
   found: { id: string; name: string; zone: string }[];
   terminated: string[];
+  /**
+   * Rounds of list, terminate and wait that found something (0: nothing was running). More than one
+   * when slurmctld, still running on the management node, launched nodes while destroy ran.
+   */
+  rounds: number;
 }
 
 /**
  * Terminates every compute instance carrying this cluster's tag (aws) / label (gcp) and waits until
- * they are gone. The cloud filters by the cluster's own tag server-side, and each instance is checked
- * again here, so another cluster's instances are never touched. The management node carries the tag too
- * but is left to terraform, which owns it.
+ * they are gone, then lists again and repeats until a list comes back empty: slurmctld keeps resuming
+ * nodes for pending jobs until terraform deletes the management node, and an instance it launches
+ * after the first list would block the network's deletion and keep billing. All rounds share one
+ * deadline. The cloud filters by the cluster's own tag server-side, and each instance is checked again
+ * here, so another cluster's instances are never touched. The management node carries the tag too but
+ * is left to terraform, which owns it.
  */
 export async function terminateClusterInstances(opts: TerminateAllOptions): Promise<TerminateAllResult> {
   const { config } = opts;
   const progress = opts.onProgress ?? (() => {});
   const adapter = await createCloudAdapter(cleanupRuntime(config), opts.adapter);
+  const deadline = Date.now() + opts.waitMs;
   const management = managementHostName(config.name);
-  const live = (await adapter.list()).filter((i) => i.cluster === config.name && i.name !== management);
-  const found = live.map((i) => ({ id: i.id, name: i.name, zone: i.zone }));
-  if (live.length === 0) {
-    progress(`No compute instances of ${config.name} are running.`);
-    return { found, terminated: [] };
-  }
-  progress(`Terminating ${live.length} compute instance(s) of ${config.name}: ${names(live)}`);
-  const result = await adapter.terminate(live);
-  if (result.failed.length > 0) {
-    const first = result.failed.slice(0, 5).map((f) => `${f.id} (${f.code}: ${f.message})`);
-    throw new CitcError(
-      'DESTROY_TERMINATE_FAILED',
-      `${result.failed.length} instance(s) could not be terminated: ${first.join('; ')}`,
-      {
-        subject: config.name,
-        remedy: 'Check the cloud permissions and run `citc destroy` again; nothing else was deleted.',
-      },
+  const found: TerminateAllResult['found'] = [];
+  const terminated: string[] = [];
+  for (let round = 1; ; round++) {
+    const live = (await adapter.list()).filter((i) => i.cluster === config.name && i.name !== management);
+    if (live.length === 0) {
+      progress(
+        round === 1
+          ? `No compute instances of ${config.name} are running.`
+          : `No more compute instances of ${config.name} appeared: ${found.length} terminated in ${round - 1} round(s).`,
+      );
+      return { found, terminated, rounds: round - 1 };
+    }
+    if (round > 1 && Date.now() >= deadline) {
+      throw new CitcError(
+        'DESTROY_INSTANCES_LEFT',
+        `${live.length} compute instance(s) were launched while destroy ran and are still there after ${round - 1} round(s): ${names(live)}`,
+        {
+          subject: config.name,
+          remedy: STILL_LAUNCHING,
+        },
+      );
+    }
+    found.push(...live.map((i) => ({ id: i.id, name: i.name, zone: i.zone })));
+    progress(
+      round === 1
+        ? `Terminating ${live.length} compute instance(s) of ${config.name}: ${names(live)}`
+        : `Round ${round}: ${live.length} more compute instance(s) of ${config.name} were launched meanwhile; terminating ${names(live)}`,
     );
+    const result = await adapter.terminate(live);
+    terminated.push(...result.terminated);
+    if (result.failed.length > 0) {
+      const first = result.failed.slice(0, 5).map((f) => `${f.id} (${f.code}: ${f.message})`);
+      throw new CitcError(
+        'DESTROY_TERMINATE_FAILED',
+        `${result.failed.length} instance(s) could not be terminated: ${first.join('; ')}`,
+        {
+          subject: config.name,
+          remedy: 'Check the cloud permissions and run `citc destroy` again; nothing else was deleted.',
+        },
+      );
+    }
+    const leftS = Math.ceil(Math.max(0, deadline - Date.now()) / 1000);
+    progress(`Waiting up to ${leftS} s for ${live.length} instance(s) to be gone (round ${round})...`);
+    const left = await adapter.waitGone(live, deadline);
+    if (left.length > 0) {
+      const late = round > 1 ? ` after ${round} rounds of instances launched while destroy ran` : '';
+      throw new CitcError(
+        'DESTROY_INSTANCES_LEFT',
+        `${left.length} instance(s) are still shutting down${late}: ${names(left)}`,
+        {
+          subject: config.name,
+          remedy:
+            round > 1
+              ? STILL_LAUNCHING
+              : 'Run `citc destroy` again in a minute (or with a longer --wait); the network cannot be deleted while they exist.',
+        },
+      );
+    }
+    progress(`Round ${round}: all ${live.length} compute instance(s) are gone; listing again for late launches.`);
   }
-  progress(`Waiting up to ${Math.round(opts.waitMs / 1000)} s for ${live.length} instance(s) to be gone...`);
-  const left = await adapter.waitGone(live, Date.now() + opts.waitMs);
-  if (left.length > 0) {
-    throw new CitcError(
-      'DESTROY_INSTANCES_LEFT',
-      `${left.length} instance(s) are still shutting down: ${names(left)}`,
-      {
-        subject: config.name,
-        remedy:
-          'Run `citc destroy` again in a minute (or with a longer --wait); the network cannot be deleted while they exist.',
-      },
-    );
-  }
-  progress(`All ${live.length} compute instance(s) are gone.`);
-  return { found, terminated: result.terminated };
 }
 
 function names(instances: CloudInstance[]): string {

@@ -33,12 +33,26 @@ export function fromCloudAdapter(adapter: AdapterLike, runtime: HookRuntime): Ho
     return list;
   };
   const byId = (id: string): AdapterInstance => known.get(id) ?? stub(id);
+  /**
+   * A listed instance of these nodes that is neither up nor on its way out (AWS stopped, GCE TERMINATED or
+   * SUSPENDED) is removed before the launch: it would linger, and on GCE its name blocks the new insert
+   * (GCE terminate awaits the deletes). Once per instance; the adapter logs its calls, and a failure here
+   * shows up as the launch's own (on GCE the name is still taken), so it does not stop the launch.
+   */
+  const clearStale = async (nodes: readonly string[]) => {
+    const wanted = new Set(nodes);
+    const stale = [...known.values()].filter((i) => wanted.has(i.node) && i.state === 'other');
+    if (stale.length === 0) return;
+    for (const i of stale) known.delete(i.id);
+    await adapter.terminate(stale).catch(() => undefined);
+  };
   return {
     async list(nodes) {
       const list = remember(await adapter.list(nodes as NodeName[]));
       return list.filter((i) => i.state !== 'terminated').map(toLive);
     },
     async launch(batch): Promise<BatchOutcome> {
+      await clearStale(batch.nodes);
       const result = await adapter.launch({
         nodes: batch.nodes,
         instanceType: batch.option.instanceType,

@@ -1,4 +1,4 @@
-import { cloudCodeOf } from '../cloud/retry.js';
+import { cloudCodeOf, launchWindow } from '../cloud/retry.js';
 import { ExitCode } from '../core/errors.js';
 import { chunk, SCONTROL_BATCH_LIMIT } from '../core/plan/batch-limits.js';
 import { describeOption } from '../core/plan/failover.js';
@@ -28,6 +28,9 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? defaultSleep;
   const deadline = deps.deadline ?? now() + hookBudgetMs(runtime.cluster.slurm.resumeTimeout);
+  const budgetMs = Math.max(0, deadline - now());
+  // The adapters keep to the same window per call (src/cloud/retry.ts).
+  const launchTime = launchWindow(runtime.cluster.provider.kind, budgetMs);
 
   const { known, unknown } = nodesFromHostlist(runtime, hostlist, log);
   if (resumeFile) {
@@ -66,6 +69,7 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
       // No cloud, no launch: fail the nodes now so their jobs requeue instead of waiting for ResumeTimeout.
       const code = cloudCodeOf(err);
       log.error('cloud-unavailable', { code, message: (err as Error).message, nodes: mine.length });
+      locks.release();
       await tellSlurm(
         deps,
         [],
@@ -78,22 +82,42 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
     }
     let step: ResumeStep = startResume(runtime.cluster, mine, live);
     let round = 0;
+    // Nodes whose launch was cut off (or got no reply): the cloud may have started their instance anyway.
+    const cutOff = new Set<string>();
     while (step.batches.length > 0) {
-      if (now() >= deadline) {
-        step = { state: expireResume(step.state, 'hook time budget spent'), batches: [] };
-        break;
-      }
       if (step.state.throttled) {
-        const wait = Math.min(backoffMs(round), Math.max(0, deadline - now()));
+        const wait = Math.min(backoffMs(round), Math.max(0, deadline - launchTime.minMs - now()));
         log.info('backoff', { ms: wait, round });
         await sleep(wait);
       }
+      // A launch started with moments left is cut off while the instance is being made: do not start one.
+      const left = deadline - now();
+      if (left <= 0 || left < launchTime.minMs) {
+        const why = `no time left for another launch attempt: ${Math.max(0, Math.round(left))} ms of the hook's ${Math.round(budgetMs)} ms time budget left, a launch needs ${Math.round(launchTime.minMs)} ms`;
+        log.warn('no-time-to-launch', {
+          nodes: step.state.pending.size,
+          left: Math.round(left),
+          needs: Math.round(launchTime.minMs),
+        });
+        step = { state: expireResume(step.state, why), batches: [] };
+        break;
+      }
       round++;
       const results = await Promise.all(step.batches.map((b) => launchBatch(deps, cloud, b)));
+      for (const r of results) for (const f of r.failed) if (maybeStarted(f)) cutOff.add(f.node);
       step = nextResume(step.state, results);
     }
     const summary = summarizeResume(step.state);
+    const failedNodes = new Set<string>(summary.failed.map((o) => o.node));
+    await sweep(
+      deps,
+      cloud,
+      [...cutOff].filter((n) => failedNodes.has(n)),
+    );
     logOutcomes(deps, [...summary.running, ...summary.launched, ...summary.failed]);
+    // The cloud work is done: a suspend that our POWER_DOWN_FORCE starts must not wait on our locks
+    // while the scontrol calls run (up to 20 s each). A resume that takes them now only finds the instances.
+    locks.release();
     const slurmErrors = await tellSlurm(
       deps,
       addressUpdates([...summary.running, ...summary.launched]),
@@ -122,6 +146,53 @@ async function tellSlurm(deps: HookDeps, addrs: AddressUpdate[], downs: DownUpda
   for (const u of addrs) await deps.scontrol.setAddresses(u).catch(() => errors++);
   for (const u of downs) await deps.scontrol.markDown(u).catch(() => errors++);
   return errors;
+}
+
+/**
+ * A launch that timed out (cut off at the time left, an operation not done, no reply) may have started
+ * an instance; one that was never sent (HookTimeBudget) or that the cloud refused did not.
+ */
+function maybeStarted(f: { kind: string; code: string }): boolean {
+  return f.kind === 'timeout' && f.code !== 'HookTimeBudget';
+}
+
+/**
+ * With the time kept for it (the launch window's tail), lists the nodes whose launch was cut off once
+ * more and terminates what exists for them: Slurm is about to be told they are down, and the
+ * SuspendProgram run that follows may list too early to see an instance the cloud was still creating.
+ * Best effort: a failure is logged, and that SuspendProgram run still gets its turn.
+ */
+async function sweep(deps: HookDeps, cloud: HookCloud, nodes: string[]): Promise<void> {
+  if (nodes.length === 0) return;
+  const { log } = deps;
+  try {
+    const live = await timed(deps, 'list', nodes.length, () => cloud.list(nodes));
+    const nodeOf = new Map(live.map((i) => [i.id, i.node]));
+    if (live.length === 0) return;
+    const out = await timed(deps, 'terminate', live.length, () => cloud.terminate(live.map((i) => i.id)));
+    log.many(
+      'warn',
+      'node',
+      out.terminated.map((id) => ({
+        node: nodeOf.get(id),
+        outcome: 'cut-off-launch-terminated',
+        instance: id,
+      })),
+    );
+    log.many(
+      'error',
+      'node',
+      out.failed.map((f) => ({
+        node: nodeOf.get(f.instanceId),
+        outcome: 'cut-off-launch-terminate-failed',
+        instance: f.instanceId,
+        code: f.code,
+        message: f.message,
+      })),
+    );
+  } catch (err) {
+    log.error('sweep-failed', { nodes: nodes.length, code: cloudCodeOf(err), message: (err as Error).message });
+  }
 }
 
 function downAll(nodes: string[], reason: string): DownUpdate[] {

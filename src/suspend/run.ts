@@ -1,5 +1,6 @@
 import { cloudCodeOf } from '../cloud/retry.js';
 import { ExitCode } from '../core/errors.js';
+import type { NodeRef } from '../core/naming.js';
 import { chunk, TERMINATE_BATCH_LIMIT } from '../core/plan/batch-limits.js';
 import { planSuspend } from '../core/plan/suspend.js';
 import type { LiveInstance } from '../core/plan/types.js';
@@ -9,13 +10,18 @@ import { defaultSleep, type HookDeps } from '../hooks/deps.js';
 import { nodesFromHostlist } from '../hooks/nodes.js';
 import { timed } from '../resume/run.js';
 
-const LOCK_WAIT_MS = 10_000;
 const LOCK_POLL_MS = 200;
+/**
+ * Time kept after waiting for locks, for the list and terminate calls (GCE counts a delete that is
+ * under way when the deadline comes as done): at most this, and at most half the hook's budget.
+ */
+export const TERMINATE_RESERVE_MS = 15_000;
 
 /**
  * SuspendProgram and ResumeFailProgram: terminate every instance of these nodes, then wait (within
  * the budget) until they are gone, so a quick resume of the same node name (GCE instance names are
- * unique) does not collide with the old instance. Absent nodes are already done.
+ * unique) does not collide with the old instance. Absent nodes are already done. Node names the
+ * config no longer lists (maxNodes lowered, shape or partition removed) are terminated too.
  * Exit: 0 all gone or absent, 4 some could not be terminated or were unknown, 2 bad input, 1 failure.
  */
 export async function runTerminate(deps: HookDeps, hostlist: string, timeoutSeconds: number): Promise<ExitCode> {
@@ -23,13 +29,17 @@ export async function runTerminate(deps: HookDeps, hostlist: string, timeoutSeco
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? defaultSleep;
   const deadline = deps.deadline ?? now() + hookBudgetMs(timeoutSeconds);
-  const { known, unknown } = nodesFromHostlist(runtime, hostlist, log);
-  if (known.length === 0) return unknown.length > 0 ? ExitCode.usage : ExitCode.ok;
+  // Names the config no longer lists are still ours to terminate: the config may have shrunk while
+  // their instances ran, and nothing else would ever terminate them.
+  const { known, retired, unknown } = nodesFromHostlist(runtime, hostlist, log, { retired: true });
+  const nodes = [...known.map((r) => r.node), ...retired];
+  if (nodes.length === 0) return unknown.length > 0 ? ExitCode.usage : ExitCode.ok;
 
-  // A resume that just failed these nodes (DOWN + POWER_DOWN_FORCE) may still hold their locks for a
-  // moment when slurmctld starts us: wait a little for it rather than leave an instance behind.
-  const lock = locks.acquire(known.map((r) => r.node));
-  const waitUntil = Math.min(deadline, now() + LOCK_WAIT_MS);
+  // A resume that just failed these nodes (DOWN + POWER_DOWN_FORCE) may still hold their locks while
+  // it tells Slurm (each scontrol call may take 20 s) when slurmctld starts us: wait for it as long as
+  // the budget allows, keeping time for the terminate, rather than leave an instance behind.
+  const lock = locks.acquire(nodes);
+  const waitUntil = deadline - Math.min(TERMINATE_RESERVE_MS, Math.max(0, deadline - now()) / 2);
   while (lock.busy.length > 0 && now() < waitUntil) {
     await sleep(LOCK_POLL_MS);
     const again = locks.acquire(lock.busy.map((b) => b.node));
@@ -42,17 +52,21 @@ export async function runTerminate(deps: HookDeps, hostlist: string, timeoutSeco
     lock.busy.map((b) => ({ node: b.node, outcome: 'skipped', reason: `locked by pid ${b.pid}` })),
   );
   const held = new Set(lock.held);
-  const mine = known.filter((r) => held.has(r.node));
+  const mine = nodes.filter((node) => held.has(node));
   try {
     let cloud: HookCloud;
     let live: LiveInstance[];
     try {
       cloud = await deps.cloud();
-      live = await timed(deps, 'list', mine.length, () => cloud.list(mine.map((r) => r.node)));
+      live = await timed(deps, 'list', mine.length, () => cloud.list(mine));
     } catch (err) {
       throw cloudUnavailable(err, runtime.cluster.provider.kind);
     }
-    const plan = planSuspend(mine, live);
+    // planSuspend reads only `node`; a node the config no longer lists has no partition or shape.
+    const plan = planSuspend(
+      mine.map((node) => ({ node }) as NodeRef),
+      live,
+    );
     log.many(
       'info',
       'node',
@@ -106,6 +120,7 @@ export async function runTerminate(deps: HookDeps, hostlist: string, timeoutSeco
       absent: plan.absent.length,
       failed: failed.length,
       skipped: lock.busy.length,
+      notInConfig: retired.length,
       unknown: unknown.length,
     });
     return failed.length > 0 || unknown.length > 0 || lock.busy.length > 0 ? ExitCode.partial : ExitCode.ok;

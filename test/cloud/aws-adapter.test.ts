@@ -133,6 +133,83 @@ describe('AwsAdapter.launch', () => {
     ).toEqual(['compute-small-1', 'compute-small-2']);
   });
 
+  it('separate runs use separate tokens: a node resumed and terminated five times launches every time', async () => {
+    const rt = testRuntime('aws', fake.endpoint);
+    const ids: string[] = [];
+    for (let run = 0; run < 5; run++) {
+      const r = await make().launch(batch(rt, 'small', [1], 'us-east-1a'));
+      expect(r.failed).toEqual([]);
+      expect(r.launched.map((i) => i.state)).toEqual(['pending']);
+      ids.push(r.launched[0]?.id ?? '');
+      await adapter.terminate(r.launched);
+      expect(await adapter.waitGone(r.launched, Date.now() + 2000)).toEqual([]);
+    }
+    expect(new Set(ids).size).toBe(5);
+    // One call per run: no run meets an earlier run's token.
+    const tokens = fake.callsOf('RunInstances').map((c) => c.params.ClientToken);
+    expect(tokens).toHaveLength(5);
+    expect(new Set(tokens).size).toBe(5);
+  });
+
+  it('a new image between two runs still launches (no IdempotentParameterMismatch)', async () => {
+    const rt = testRuntime('aws', fake.endpoint);
+    const first = await make().launch(batch(rt, 'small', [1], 'us-east-1a'));
+    await adapter.terminate(first.launched);
+    await adapter.waitGone(first.launched, Date.now() + 2000);
+    rt.imageId = 'ami-0rebuilt000000000';
+    const second = await new AwsAdapter(rt, { budgetMs: 5000, pollMs: 20 }).launch(
+      batch(rt, 'small', [1], 'us-east-1a'),
+    );
+    expect(second.failed).toEqual([]);
+    expect(fake.instances.get(second.launched[0]?.id ?? '')?.imageId).toBe('ami-0rebuilt000000000');
+    expect(fake.callsOf('RunInstances').filter((c) => c.errorCode)).toEqual([]);
+  });
+
+  it('a token taken by a different request (IdempotentParameterMismatch) moves on to a fresh token', async () => {
+    const rt = testRuntime('aws', fake.endpoint);
+    const opts = { budgetMs: 5000, pollMs: 20, invocationId: 'same-id' };
+    await new AwsAdapter(rt, opts).launch(batch(rt, 'small', [1], 'us-east-1a'));
+    rt.imageId = 'ami-0rebuilt000000000';
+    const r = await new AwsAdapter(rt, opts).launch(batch(rt, 'small', [1], 'us-east-1a'));
+    expect(r.failed).toEqual([]);
+    expect(fake.instances.get(r.launched[0]?.id ?? '')?.imageId).toBe('ami-0rebuilt000000000');
+    expect(fake.callsOf('RunInstances').map((c) => c.errorCode ?? 'ok')).toEqual([
+      'ok',
+      'IdempotentParameterMismatch',
+      'ok',
+    ]);
+  });
+
+  it('a throttled call retried within one run sends the same token and launches once', async () => {
+    const rt = testRuntime('aws', fake.endpoint);
+    fake.faults.throttle(2, 'RunInstances');
+    const r = await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
+    const again = await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
+    expect(r.failed).toEqual([]);
+    expect(again.launched.map((i) => i.id)).toEqual(r.launched.map((i) => i.id));
+    const tokens = fake.callsOf('RunInstances').map((c) => c.params.ClientToken);
+    expect(tokens).toHaveLength(4);
+    expect(new Set(tokens).size).toBe(1);
+    expect(fake.live('alpha')).toHaveLength(2);
+  });
+
+  it('an instance handed back stopped by its token is not counted as launched; the node gets a new one', async () => {
+    const rt = testRuntime('aws', fake.endpoint);
+    const first = await adapter.launch(batch(rt, 'small', [1], 'us-east-1a'));
+    const old = fake.instances.get(first.launched[0]?.id ?? '');
+    if (old) old.state = 'stopped';
+    const again = await adapter.launch(batch(rt, 'small', [1], 'us-east-1a'));
+    expect(again.failed).toEqual([]);
+    expect(again.launched).toHaveLength(1);
+    expect(again.launched[0]?.id).not.toBe(old?.id);
+  });
+
+  it('RunInstances asks for terminate on instance-initiated shutdown', async () => {
+    const rt = testRuntime('aws', fake.endpoint);
+    await adapter.launch(batch(rt, 'small', [1], 'us-east-1a'));
+    expect(fake.callsOf('RunInstances')[0]?.params.InstanceInitiatedShutdownBehavior).toBe('terminate');
+  });
+
   it('splits a batch whose hostlist does not fit one tag value, mapping still exact', async () => {
     const rt = testRuntime('aws', fake.endpoint);
     const odd = range(1, 200).map((i) => i * 2 + 1000); // no runs: long hostlist

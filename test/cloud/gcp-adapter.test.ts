@@ -98,6 +98,18 @@ describe('GcpAdapter.launch', () => {
     );
   });
 
+  it('a same-name TERMINATED or SUSPENDED instance that bulkInsert skips is not reported as launched', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    fake.seed('proj', ZA, ['alpha-compute-small-1'], { 'citc-cluster': 'alpha' }, 'TERMINATED');
+    fake.seed('proj', ZA, ['alpha-compute-small-2'], { 'citc-cluster': 'alpha' }, 'SUSPENDED');
+    const r = await adapter.launch(batch(rt, 'small', [1, 2, 3], ZA));
+    expect(r.launched.map((i) => i.node)).toEqual(['compute-small-3']);
+    expect(r.failed.map((f) => `${f.node}:${f.kind}`)).toEqual([
+      'compute-small-1:capacity',
+      'compute-small-2:capacity',
+    ]);
+  });
+
   it('spot sets provisioningModel SPOT with DELETE on preemption', async () => {
     const rt = testRuntime('gcp', fake.endpoint);
     await adapter.launch({ ...batch(rt, 'small', [1], ZA), spot: true });

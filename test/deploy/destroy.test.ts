@@ -89,10 +89,13 @@ describe('destroyCluster on AWS (the real EC2 client against the loopback fake)'
       ['destroy', '-auto-approve'],
     ]);
     expect(r.infrastructure).toBe('destroyed');
+    expect(r.instances.rounds).toBe(1);
     const s = await readState();
     expect(s.deploy).toBeUndefined();
     expect(s.image).toBeDefined();
-    expect(lines.some((l) => l.startsWith('Waiting up to 600 s for 5 instance(s)'))).toBe(true);
+    expect(lines.some((l) => /^Waiting up to (600|599) s for 5 instance\(s\) to be gone \(round 1\)/.test(l))).toBe(
+      true,
+    );
     expect(lines).toContain('Destroy complete! Resources: 21 destroyed.');
   });
 
@@ -103,7 +106,7 @@ describe('destroyCluster on AWS (the real EC2 client against the loopback fake)'
     await destroyCluster({ config, workDir, adapter: FAST, env });
     const before = (await tf.calls()).length;
     const again = await destroyCluster({ config, workDir, adapter: FAST, env });
-    expect(again).toMatchObject({ infrastructure: 'none', instances: { found: [] } });
+    expect(again).toMatchObject({ infrastructure: 'none', instances: { found: [], rounds: 0 } });
     expect((await tf.calls()).length).toBe(before);
     expect(fake.live('hpc-aws2')).toHaveLength(2);
   });

@@ -1,7 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CallRecord, type FaultSpec, Faults, type InstanceEvent } from './faults.js';
+import {
+  type CallRecord,
+  ConnectionDrop,
+  type FaultSpec,
+  Faults,
+  type InstanceEvent,
+  type NoReply,
+  type RequestContext,
+  requestScope,
+} from './faults.js';
 
 export interface Reply {
   status: number;
@@ -81,6 +90,7 @@ export abstract class FakeServer extends EventEmitter {
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let reply: Reply;
+    const ctx: RequestContext = {};
     try {
       if (url.pathname === '/__fake/faults' && req.method === 'POST') {
         this.faults.apply(JSON.parse(body || '{}') as FaultSpec);
@@ -91,19 +101,36 @@ export abstract class FakeServer extends EventEmitter {
         reply = json(200, this.calls);
       } else {
         if (this.faults.slowMs > 0) await new Promise((r) => setTimeout(r, this.faults.slowMs));
-        reply = await this.handle(req.method ?? 'GET', url, body);
+        reply = await requestScope.run(ctx, () => this.handle(req.method ?? 'GET', url, body));
       }
     } catch (err) {
+      if (err instanceof ConnectionDrop) {
+        // Never handled: logged with status 0 so tests can count the attempts.
+        this.calls.push({ operation: err.operation, params: {}, status: 0, errorCode: NO_REPLY_CODE[err.mode] });
+        return noReply(req, err.mode);
+      }
       reply = json(500, {
         error: { code: 500, message: (err as Error).stack ?? String(err) },
       });
     }
+    // The work is done (and in the call log) but the client never hears of it.
+    if (ctx.noReply) return noReply(req, ctx.noReply);
     res.writeHead(reply.status, {
       'content-type': reply.contentType,
       'content-length': Buffer.byteLength(reply.body),
     });
     res.end(reply.body);
   }
+}
+
+const NO_REPLY_CODE = { reset: 'ECONNRESET', hang: 'NoReply' } as const;
+
+/**
+ * No reply at all: a TCP reset, which the client sees as ECONNRESET (a dropped connection, a crashed
+ * proxy), or silence on an open connection until the client gives up (stop() closes what is left).
+ */
+function noReply(req: IncomingMessage, mode: NoReply): void {
+  if (mode === 'reset') req.socket.resetAndDestroy();
 }
 
 export function json(status: number, value: unknown): Reply {

@@ -9,7 +9,9 @@ describe.each(['aws', 'gcp'] as const)('%s: hooks on bad input (real slurmctld)'
   let ctld: Slurmctld;
   beforeAll(async () => {
     ctld = await startSlurmctld({
-      nodes: ['compute-c5-1', 'compute-c5-2', 'other-x1-1', 'other-x1-2'].map((name) => ({ name })),
+      nodes: ['compute-c5-1', 'compute-c5-2', 'other-x1-1', 'other-x1-2', 'compute-m5-21', 'compute-x9-1'].map(
+        (name) => ({ name }),
+      ),
     });
   });
   afterAll(async () => ctld?.stop());
@@ -41,6 +43,22 @@ describe.each(['aws', 'gcp'] as const)('%s: hooks on bad input (real slurmctld)'
       expect(nodes.get(n)?.Reason).toMatch(/^citc: not a node of cluster demo \[root@/);
       expect(nodes.get(n)?.State).not.toMatch(/POWERING_UP/);
     }
+    expect(readLog(files).some((r) => r.event === 'api')).toBe(false);
+  });
+
+  // Suspend terminates such names (the config may have shrunk under running nodes,
+  // suspend-not-in-config.test.ts); resume must never launch one.
+  it('names of our form the config does not list (index above maxNodes, no such shape): resume refuses them', async () => {
+    const files = writeRuntime(clusterConfig(kind));
+    const nodes = ['compute-m5-21', 'compute-x9-1'];
+    await ctld.scontrol('update', `nodename=${nodes.join(',')}`, 'state=power_up');
+    await ctld.waitForState(nodes, /POWERING_UP/);
+    const run = await runHook('resume', files, nodes.join(','), { SLURM_CONF: ctld.conf });
+    expect(run.code).toBe(2);
+    const lines = readLog(files).filter((r) => r.event === 'node');
+    expect(lines.map((r) => [r.node, r.outcome])).toEqual(nodes.map((n) => [n, 'unknown']));
+    const view = await ctld.showNodes();
+    for (const n of nodes) expect(view.get(n)?.Reason).toMatch(/^citc: not a node of cluster demo \[root@/);
     expect(readLog(files).some((r) => r.event === 'api')).toBe(false);
   });
 

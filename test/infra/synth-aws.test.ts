@@ -74,6 +74,8 @@ describe('AWS stack synthesized from examples/aws.yaml', () => {
     expect(lt).toMatchObject({
       name: 'hpc-aws-compute',
       update_default_version: true,
+      // A node that powers itself off must not linger as a stopped instance.
+      instance_initiated_shutdown_behavior: 'terminate',
       metadata_options: { http_tokens: 'required', instance_metadata_tags: 'enabled' },
       block_device_mappings: [{ device_name: '/dev/sda1', ebs: { encrypted: 'true', delete_on_termination: 'true' } }],
     });

@@ -9,7 +9,7 @@ import { CitcCommand, configFlags, configPathOf, fileArg } from '../base.js';
 export default class Destroy extends CitcCommand {
   static override summary = 'Terminate every compute node of the cluster, then destroy its infrastructure';
   static override description =
-    "Lists the compute instances carrying the cluster's tag (aws) or label (gcp), terminates them and waits until they are gone, then runs terraform (or tofu) destroy. Asks for the cluster name first unless --yes; without a terminal it refuses (exit 5). Safe to run again, and after a deploy that stopped half way. Other clusters' instances are never touched.";
+    "Lists the compute instances carrying the cluster's tag (aws) or label (gcp), terminates them and waits until they are gone, lists again until no more appear (slurmctld may launch nodes meanwhile), then runs terraform (or tofu) destroy. Asks for the cluster name first unless --yes; without a terminal it refuses (exit 5). Safe to run again, and after a deploy that stopped half way. Other clusters' instances are never touched.";
   static override examples = ['<%= config.bin %> destroy', '<%= config.bin %> destroy examples/aws.yaml --yes'];
   static override enableJsonFlag = true;
   static override args = { file: fileArg };
@@ -20,7 +20,11 @@ export default class Destroy extends CitcCommand {
       summary: 'Terraform or OpenTofu (default: terraform, else tofu, from PATH).',
       options: ['terraform', 'tofu'],
     }),
-    wait: Flags.integer({ summary: 'Seconds to wait for compute instances to be gone.', default: 600, min: 1 }),
+    wait: Flags.integer({
+      summary: 'Seconds to wait for compute instances to be gone (all rounds together).',
+      default: 600,
+      min: 1,
+    }),
     'work-dir': Flags.string({ summary: 'Work directory of the cluster (default .citc/<cluster> beside citc.yaml).' }),
   };
 
@@ -36,11 +40,13 @@ export default class Destroy extends CitcCommand {
       ...(flags.tool && { tool: flags.tool as 'terraform' | 'tofu' }),
       onProgress: (line) => this.progress(line),
     });
-    const n = result.instances.found.length;
+    const { found, rounds } = result.instances;
+    // More than one round: slurmctld launched nodes while destroy ran; say so, it explains the count.
+    const n = `${found.length} compute instance(s) terminated${rounds > 1 ? ` in ${rounds} rounds` : ''}`;
     this.log(
       result.infrastructure === 'destroyed'
-        ? `Destroyed ${config.name}: ${n} compute instance(s) terminated, infrastructure deleted.`
-        : `${config.name}: ${n} compute instance(s) terminated; no infrastructure is recorded, so there was nothing else to destroy.`,
+        ? `Destroyed ${config.name}: ${n}, infrastructure deleted.`
+        : `${config.name}: ${n}; no infrastructure is recorded, so there was nothing else to destroy.`,
     );
     return result;
   }

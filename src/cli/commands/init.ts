@@ -1,11 +1,11 @@
 import { constants } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { examplePath } from '../../config/examples.js';
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { CLUSTER_NAME } from '../../core/naming.js';
-import { CitcCommand, configPathOf, fileArg } from '../base.js';
+import { CitcCommand, configPathOf } from '../base.js';
 
 export default class Init extends CitcCommand {
   static override summary = 'Write a commented cluster file to start from';
@@ -17,7 +17,9 @@ export default class Init extends CitcCommand {
     '<%= config.bin %> init --force',
   ];
   static override enableJsonFlag = true;
-  static override args = { file: fileArg };
+  static override args = {
+    file: Args.string({ name: 'FILE', description: 'Where to write the cluster file (default: ./citc.yaml).' }),
+  };
   static override flags = {
     provider: Flags.string({ summary: 'Cloud provider.', options: ['aws', 'gcp'], default: 'aws' }),
     name: Flags.string({ summary: 'Cluster name to put in the file (DNS-safe, at most 24 characters).' }),

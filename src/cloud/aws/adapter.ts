@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   DescribeInstancesCommand,
   EC2Client,
@@ -30,6 +30,16 @@ export const NODES_TAG = 'citc:nodes';
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
 const TERMINATE_BATCH = 1000;
 const DESCRIBE_PAGE = 1000;
+/** How many fresh tokens a launch tries when EC2 hands back an old launch's instances or rejects the token. */
+const MAX_SALT = 3;
+
+export interface AwsAdapterOptions extends CloudAdapterOptions {
+  /**
+   * Goes into every ClientToken: a retry within one run reuses its token (no double launch), a later run
+   * never does (EC2 keeps a token for at least 24 h after its instances end). Unique per adapter by default.
+   */
+  invocationId?: string;
+}
 
 export class AwsAdapter implements CloudAdapter {
   readonly provider = 'aws' as const;
@@ -37,10 +47,11 @@ export class AwsAdapter implements CloudAdapter {
   private readonly cluster: string;
   private readonly settings: AwsLaunchSettings;
   private readonly policy: RetryPolicy;
+  private readonly invocationId: string;
 
   constructor(
     private readonly runtime: HookRuntime,
-    private readonly opts: CloudAdapterOptions = {},
+    private readonly opts: AwsAdapterOptions = {},
   ) {
     const { provider, name } = runtime.cluster;
     if (!runtime.aws) {
@@ -52,6 +63,7 @@ export class AwsAdapter implements CloudAdapter {
     }
     this.cluster = name;
     this.settings = runtime.aws;
+    this.invocationId = opts.invocationId ?? `${process.pid}-${performance.timeOrigin}-${randomUUID()}`;
     this.policy = {
       ...DEFAULT_RETRY,
       ...(opts.budgetMs !== undefined && { budgetMs: opts.budgetMs }),
@@ -129,7 +141,8 @@ export class AwsAdapter implements CloudAdapter {
   }
 
   private async launchPart(batch: LaunchBatch, nodes: NodeName[], salt = 0): Promise<LaunchResult> {
-    const input = this.runInput(batch, nodes, clientToken(this.cluster, nodes, batch, salt));
+    const token = clientToken(this.cluster, nodes, batch, salt, this.invocationId);
+    const input = this.runInput(batch, nodes, token);
     let instances: CloudInstance[];
     try {
       const out = await this.call('RunInstances', nodes.length, (abortSignal) =>
@@ -148,15 +161,18 @@ export class AwsAdapter implements CloudAdapter {
       }
       if (err instanceof CitcError) throw err;
       const info = ec2Error(err);
+      // The token is taken by a different request (should not happen with a per-run id): take a fresh one.
+      if (info.code === 'IdempotentParameterMismatch' && salt < MAX_SALT)
+        return this.launchPart(batch, nodes, salt + 1);
       const kind = launchFailureKind(info.code);
       return { launched: [], failed: nodes.map((node) => ({ node, code: info.code, message: info.message, kind })) };
     }
-    // A token reused after its instances were terminated hands back those dead instances: launch
-    // their nodes afresh under a new token (a different node set or salt), keep the live ones.
-    const dead = instances.filter((i) => i.state === 'terminated' || i.state === 'stopping');
+    // A token reused after its instances ended (terminated, or stopped) hands back those instances:
+    // launch their nodes afresh under a new token (a different node set or salt), keep the live ones.
+    const dead = instances.filter((i) => i.state !== 'pending' && i.state !== 'running');
     const launched = instances.filter((i) => !dead.includes(i));
     const result: LaunchResult = { launched, failed: [] };
-    if (dead.length > 0 && salt < 3) {
+    if (dead.length > 0 && salt < MAX_SALT) {
       const again = await this.launchPart(
         batch,
         dead.map((i) => i.node as NodeName),
@@ -209,6 +225,8 @@ export class AwsAdapter implements CloudAdapter {
       InstanceType: batch.instanceType as RunInstancesCommandInput['InstanceType'],
       SubnetId: subnet,
       ClientToken: token,
+      // A node that powers itself off must not linger as a stopped instance that still holds its name.
+      InstanceInitiatedShutdownBehavior: 'terminate',
       TagSpecifications: [
         { ResourceType: 'instance', Tags: tags },
         { ResourceType: 'volume', Tags: tags },
@@ -335,17 +353,19 @@ function useLoopbackCredentials(endpoint: string | undefined, opts: CloudAdapter
 }
 
 /**
- * Same (cluster, nodes, type, zone) → same token, so a retried call cannot launch twice. `salt` moves
- * on when EC2 hands back a finished earlier launch of the same nodes. At most 64 ASCII characters.
+ * Same (cluster, nodes, type, zone) within one run → same token, so a retried call cannot launch twice;
+ * `invocationId` keeps a later run (maybe with another image) off this run's tokens. `salt` moves on when
+ * EC2 hands back a finished earlier launch of the same nodes. At most 64 ASCII characters.
  */
 export function clientToken(
   cluster: string,
   nodes: readonly string[],
   batch: Pick<LaunchBatch, 'instanceType' | 'zone'>,
   salt = 0,
+  invocationId = '',
 ): string {
   const h = createHash('sha256')
-    .update(JSON.stringify([cluster, nodes, batch.instanceType, batch.zone, salt]))
+    .update(JSON.stringify([cluster, nodes, batch.instanceType, batch.zone, salt, invocationId]))
     .digest('hex');
   return `citc-${h.slice(0, 48)}`;
 }

@@ -1,3 +1,4 @@
+import { isTransientNetworkCode, networkErrorCode } from '../retry.js';
 import type { LaunchFailureKind } from '../types.js';
 
 /** EC2 codes that mean "no room for this type in this zone now": the planner fails over, the adapter does not retry. */
@@ -33,18 +34,23 @@ export function ec2Error(err: unknown): Ec2ErrorInfo {
     message?: string;
     $metadata?: { httpStatusCode?: number };
   };
+  const status = e.$metadata?.httpStatusCode;
+  // No reply: the SDK throws Node's error (a reset one renamed TimeoutError); its code says what broke.
+  // A reply that is not EC2's XML (a proxy's 502 page) has no code: its HTTP status is the news.
+  const unnamed = e.name === 'Unknown' && status !== undefined ? String(status) : undefined;
   return {
-    code: e.Code ?? e.name ?? 'Error',
+    code: e.Code ?? networkErrorCode(err) ?? unnamed ?? e.name ?? 'Error',
     message: e.message ?? String(err),
-    status: e.$metadata?.httpStatusCode,
+    status,
   };
 }
 
-/** Throttled or transiently unavailable: worth another attempt within the budget. */
+/** Throttled, transiently unavailable (5xx) or no reply (connection reset): worth another attempt within the budget. */
 export function isRetryable(info: Ec2ErrorInfo): boolean {
   return (
     THROTTLE.has(info.code) ||
     TRANSIENT.has(info.code) ||
+    isTransientNetworkCode(info.code) ||
     info.status === 429 ||
     info.status === 503 ||
     (info.status ?? 0) >= 500

@@ -8,7 +8,15 @@ import { CitcError, ExitCode } from '../../core/errors.js';
 import { instanceName, type NodeName, TAG } from '../../core/naming.js';
 import type { GcpLaunchSettings, HookRuntime } from '../../core/runtime.js';
 import { forEachLimit } from '../pool.js';
-import { CloudBudgetError, callWithRetry, DEFAULT_RETRY, type RetryPolicy, sleep, withTimeout } from '../retry.js';
+import {
+  CloudBudgetError,
+  callWithRetry,
+  DEFAULT_RETRY,
+  launchLimits,
+  type RetryPolicy,
+  sleep,
+  withTimeout,
+} from '../retry.js';
 import type {
   CloudAdapter,
   CloudAdapterOptions,
@@ -200,6 +208,8 @@ export class GcpAdapter implements CloudAdapter {
     resource: protos.google.cloud.compute.v1.IBulkInsertInstanceResource,
   ): Promise<LaunchResult> {
     let opError: { code: string; message: string } | undefined;
+    // Stop waiting for the insert before the run's clean-up tail: resume then lists and deletes what it made.
+    const { until } = launchLimits('gcp', this.policy);
     try {
       const [lro] = await this.call('instances.bulkInsert', batch.nodes.length, () =>
         this.instances.bulkInsert(
@@ -211,7 +221,7 @@ export class GcpAdapter implements CloudAdapter {
           NO_GAX_RETRY,
         ),
       );
-      const op = await this.waitOperation(batch.zone, (lro as { latestResponse: IOperation }).latestResponse);
+      const op = await this.waitOperation(batch.zone, (lro as { latestResponse: IOperation }).latestResponse, until);
       const first = op.error?.errors?.[0];
       if (first)
         opError = {
@@ -235,7 +245,9 @@ export class GcpAdapter implements CloudAdapter {
     // all there (the usual case) one short listing says so; otherwise the zone's listing also shows
     // nodes an earlier, interrupted run created (bulkInsert skipped them as existing): they are ours.
     const wanted = new Set(batch.nodes as string[]);
-    const live = (list: CloudInstance[]) => list.filter((i) => wanted.has(i.node) && i.state !== 'stopping');
+    // Only an instance that is up counts: bulkInsert also skips a same-name TERMINATED/SUSPENDED one.
+    const up = (i: CloudInstance) => i.state === 'pending' || i.state === 'running';
+    const live = (list: CloudInstance[]) => list.filter((i) => wanted.has(i.node) && up(i));
     let launched = opError ? [] : live(await this.listZone(batch.zone, launchLabel(this.cluster, batch)));
     if (launched.length < wanted.size) launched = live(await this.listZone(batch.zone));
     const got = new Set(launched.map((i) => i.node));
@@ -259,8 +271,12 @@ export class GcpAdapter implements CloudAdapter {
    * Waits for a zonal operation with operations.wait (the API returns when DONE or after about 2 min),
    * repeated until DONE or the time left runs out (CloudBudgetError, cloud code OperationTimeout).
    */
-  private async waitOperation(zone: string, op: IOperation): Promise<IOperation> {
-    const until = Math.min(Date.now() + this.policy.budgetMs, this.policy.deadlineMs ?? Number.POSITIVE_INFINITY);
+  private async waitOperation(zone: string, op: IOperation, untilMs = Number.POSITIVE_INFINITY): Promise<IOperation> {
+    const until = Math.min(
+      untilMs,
+      Date.now() + this.policy.budgetMs,
+      this.policy.deadlineMs ?? Number.POSITIVE_INFINITY,
+    );
     const notDone = (cur: IOperation, cause?: unknown) =>
       new CloudBudgetError(
         'CLOUD_TIME_BUDGET',

@@ -1,3 +1,4 @@
+import { isTransientNetworkCode, networkErrorCode } from '../retry.js';
 import type { LaunchFailureKind } from '../types.js';
 
 /** Operation error codes that mean "no room in this zone for this machine type now". */
@@ -48,6 +49,9 @@ export function gceError(err: unknown): GceErrorInfo {
   // withTimeout's: the REST fallback has no request timeout of its own.
   if ((err as Error)?.name === 'TimeoutError')
     return { code: 'TimeoutError', message: e.message ?? 'timed out', status: undefined };
+  // No reply at all (connection reset or refused, DNS): Node's code says what broke.
+  const network = networkErrorCode(err);
+  if (network) return { code: network, message: e.message ?? String(err), status: undefined };
   const body = parseBody(e.message ?? '');
   const status =
     e.response?.status ??
@@ -72,12 +76,16 @@ function parseBody(message: string): { code?: number; message?: string; errors?:
   }
 }
 
+/** Throttled, a server or gateway error (500, 502, 503, 504) or no reply (connection reset): worth another attempt. */
 export function isRetryable(info: GceErrorInfo): boolean {
   return (
     THROTTLE.has(info.code) ||
+    isTransientNetworkCode(info.code) ||
     info.status === 429 ||
-    info.status === 503 ||
     info.status === 500 ||
+    info.status === 502 ||
+    info.status === 503 ||
+    info.status === 504 ||
     info.code === 'backendError'
   );
 }

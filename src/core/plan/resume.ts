@@ -40,14 +40,18 @@ export interface ResumeStep {
   batches: PlannedBatch[];
 }
 
-/** First step: nodes with a live instance are 'running' (not relaunched); the rest get first-option batches. */
+/**
+ * First step: nodes with a pending or running instance are 'running' (not relaunched); the rest get
+ * first-option batches. A stopped or suspended instance ('other') has no workload and maybe an old address:
+ * its node is launched anew (the cloud bridge clears that instance first).
+ */
 export function startResume(
   config: ClusterConfig,
   nodes: readonly NodeRef[],
   live: readonly LiveInstance[],
   opts: ResumePlanOptions = {},
 ): ResumeStep {
-  const liveByNode = new Map(live.filter((i) => i.state !== 'stopping').map((i) => [i.node, i]));
+  const liveByNode = new Map(live.filter(isUp).map((i) => [i.node, i]));
   const outcomes = new Map<NodeName, NodeOutcome>();
   const pending = new Map<NodeName, Pending>();
   for (const ref of nodes) {
@@ -83,6 +87,11 @@ export function startResume(
     throttled: false,
   };
   return { state, batches: batchesFor(state) };
+}
+
+/** Pending or running; a list without states (older callers) means up. */
+export function isUp(i: LiveInstance): boolean {
+  return i.state === undefined || i.state === 'pending' || i.state === 'running';
 }
 
 /** Feeds one round of outcomes back; returns the next round of batches. */

@@ -12,7 +12,10 @@ export interface LiveInstance {
   /** Private address Slurm should use; absent while the cloud has not assigned one yet. */
   privateIp?: string;
   hostname?: string;
-  /** 'stopping' instances are on their way out: resume launches anew, suspend still waits for them. */
+  /**
+   * Only 'pending'/'running' count as up for resume. 'stopping' instances are on their way out: resume
+   * launches anew, suspend still waits for them. 'other' (stopped, suspended): resume clears and relaunches.
+   */
   state?: 'pending' | 'running' | 'stopping' | 'other';
 }
 

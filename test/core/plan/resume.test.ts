@@ -191,4 +191,17 @@ describe('startResume with instances on their way out', () => {
     expect(step.batches.map((b) => b.nodes)).toEqual([['compute-c5-1']]);
     expect(step.state.outcomes.size).toBe(0);
   });
+
+  it('launches anew for a node whose instance is stopped/suspended, and reuses a running one listed beside it', () => {
+    const step = startResume(config, refs('compute-c5-1', 'compute-c5-2', 'compute-c5-3'), [
+      { node: 'compute-c5-1', id: 'i-stopped', privateIp: '10.0.0.9', state: 'other' },
+      { node: 'compute-c5-2', id: 'i-up', privateIp: '10.0.0.2', state: 'running' },
+      { node: 'compute-c5-3', id: 'i-new', state: 'pending' },
+      { node: 'compute-c5-3', id: 'i-stopped-3', state: 'other' },
+    ]);
+    expect(step.batches.map((b) => b.nodes)).toEqual([['compute-c5-1']]);
+    expect(
+      [...step.state.outcomes.values()].map((o) => `${o.node}:${o.status}:${'instanceId' in o && o.instanceId}`),
+    ).toEqual(['compute-c5-2:running:i-up', 'compute-c5-3:running:i-new']);
+  });
 });

@@ -7,7 +7,7 @@ export interface GceFakeInstance {
   name: string;
   zone: string;
   machineType: string;
-  status: 'PROVISIONING' | 'STAGING' | 'RUNNING' | 'STOPPING' | 'TERMINATED';
+  status: 'PROVISIONING' | 'STAGING' | 'RUNNING' | 'STOPPING' | 'TERMINATED' | 'SUSPENDED';
   labels: Record<string, string>;
   networkIP: string;
   creationTimestamp: string;
@@ -73,8 +73,15 @@ export class GceFake extends FakeServer {
     return [...this.instances.values()].filter((i) => cluster === undefined || i.labels['citc-cluster'] === cluster);
   }
 
-  seed(project: string, zone: string, names: string[], labels: Record<string, string>): void {
-    for (const name of names) this.create(project, zone, name, 'e2-small', labels, {}, 'RUNNING');
+  /** Adds instances without API calls; `status` TERMINATED/SUSPENDED stands for a VM that powered itself off. */
+  seed(
+    project: string,
+    zone: string,
+    names: string[],
+    labels: Record<string, string>,
+    status: GceFakeInstance['status'] = 'RUNNING',
+  ): void {
+    for (const name of names) this.create(project, zone, name, 'e2-small', labels, {}, status);
   }
 
   private url(path: string): string {
