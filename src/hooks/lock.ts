@@ -1,11 +1,13 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * Per-node lock files, so overlapping hook invocations never act on one node at the same time.
- * A lock is `<dir>/<node>.lock`, created with O_EXCL, holding "pid start-ms hook". A lock whose pid
- * is dead is stale and is taken over; the takeover itself is serialized by a short-lived
- * `<node>.takeover` file so two processes that both saw the stale lock cannot both win.
+ * A lock is `<dir>/<node>.lock` holding "pid start-ms hook proc-start": written to a private file first
+ * and hard-linked into place, so it never exists without its owner in it. A lock whose owner is gone
+ * (pid dead, or the pid now belongs to a process started at another time) is stale and is taken over;
+ * the takeover itself is serialized by a short-lived `<node>.takeover` file so two processes that both
+ * saw the stale lock cannot both win.
  */
 export interface LockResult {
   /** Nodes this process now holds. */
@@ -21,6 +23,20 @@ export interface NodeLocks {
   release(): void;
 }
 
+/** A lock file without a readable owner younger than this is being written by someone else: busy. */
+const UNREADABLE_GRACE_MS = 10_000;
+
+/** The kernel's start time of a process (clock ticks since boot, /proc/PID/stat field 22), if known. */
+function procStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After "pid (comm)" come the fields from 3 (state) on: starttime, field 22, is the 20th.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
@@ -32,26 +48,47 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+interface Owner {
+  pid: number;
+  /** The owner's /proc start time when the lock recorded it. */
+  started?: string;
+  text: string;
+  /** Age of the file in ms. */
+  ageMs: number;
+}
+
+const pidOf = (o: Owner | undefined): number => (o && Number.isInteger(o.pid) ? o.pid : 0);
+
+/** Whether the owner of a lock still runs: its pid lives and, when recorded, started when it did. */
+function ownerAlive(o: Owner): boolean {
+  if (!Number.isInteger(o.pid) || o.pid <= 0) return o.ageMs < UNREADABLE_GRACE_MS; // not ours to judge yet
+  if (!pidAlive(o.pid)) return false;
+  if (o.started === undefined) return true;
+  const now = procStart(o.pid);
+  return now === undefined || now === o.started;
+}
+
+/** Creates `path` with `content`, atomically and only if it does not exist. */
 function tryCreate(path: string, content: string): boolean {
-  let fd: number;
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o644 });
   try {
-    fd = openSync(path, 'wx', 0o644);
+    linkSync(tmp, path);
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
-  }
-  try {
-    writeSync(fd, content);
   } finally {
-    closeSync(fd);
+    unlinkQuiet(tmp);
   }
-  return true;
 }
 
-function readOwner(path: string): { pid: number; text: string } | undefined {
+function readOwner(path: string): Owner | undefined {
   try {
     const text = readFileSync(path, 'utf8');
-    return { pid: Number(text.split(' ')[0]), text };
+    const ageMs = Date.now() - statSync(path).mtimeMs;
+    const [pid, , , started] = text.trim().split(' ');
+    return { pid: Number(pid || Number.NaN), ...(started && started !== '-' && { started }), text, ageMs };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -60,7 +97,7 @@ function readOwner(path: string): { pid: number; text: string } | undefined {
 
 export function nodeLocks(dir: string, hook: string): NodeLocks {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const mine = `${process.pid} ${Date.now()} ${hook}\n`;
+  const mine = `${process.pid} ${Date.now()} ${hook} ${procStart(process.pid) ?? '-'}\n`;
   const held: string[] = [];
   const lockPath = (node: string) => join(dir, `${node}.lock`);
 
@@ -69,7 +106,7 @@ export function nodeLocks(dir: string, hook: string): NodeLocks {
     const guard = join(dir, `${node}.takeover`);
     if (!tryCreate(guard, mine)) {
       const g = readOwner(guard);
-      if (g && !pidAlive(g.pid) && g.text === readOwner(guard)?.text) unlinkQuiet(guard);
+      if (g && !ownerAlive(g) && g.text === readOwner(guard)?.text) unlinkQuiet(guard);
       return false;
     }
     try {
@@ -98,18 +135,18 @@ export function nodeLocks(dir: string, hook: string): NodeLocks {
           if (owner.pid === process.pid) {
             res.held.push(node);
             done = true;
-          } else if (pidAlive(owner.pid)) {
-            res.busy.push({ node, pid: owner.pid });
+          } else if (ownerAlive(owner)) {
+            res.busy.push({ node, pid: pidOf(owner) });
             done = true;
           } else if (takeOver(node, owner.text)) {
             res.held.push(node);
-            res.takenOver.push({ node, pid: owner.pid });
+            res.takenOver.push({ node, pid: pidOf(owner) });
             done = true;
           }
         }
         if (!done) {
           const owner = readOwner(lockPath(node));
-          res.busy.push({ node, pid: owner?.pid ?? 0 });
+          res.busy.push({ node, pid: pidOf(owner) });
         }
       }
       held.push(...res.held);

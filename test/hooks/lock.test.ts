@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,39 @@ describe('nodeLocks', () => {
     writeFileSync(join(dir, 'c-1.lock'), `${pid} 1 resume\n`);
     const r = nodeLocks(dir, 'resume').acquire(['c-1']);
     expect(r).toEqual({ held: ['c-1'], busy: [], takenOver: [{ node: 'c-1', pid }] });
+  });
+
+  it('takes over a lock whose pid lives on in another process (started at another time)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citc-lock-'));
+    const sleeper = spawn('/bin/sleep', ['30']);
+    try {
+      const stat = readFileSync(`/proc/${sleeper.pid}/stat`, 'utf8');
+      const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      // The recorded owner had this pid but started earlier: the pid was reused, the owner is gone.
+      writeFileSync(join(dir, 'c-1.lock'), `${sleeper.pid} 1 resume 1\n`);
+      writeFileSync(join(dir, 'c-2.lock'), `${sleeper.pid} 1 resume ${started}\n`);
+      const r = nodeLocks(dir, 'suspend').acquire(['c-1', 'c-2']);
+      expect(r.held).toEqual(['c-1']);
+      expect(r.takenOver).toEqual([{ node: 'c-1', pid: sleeper.pid }]);
+      expect(r.busy).toEqual([{ node: 'c-2', pid: sleeper.pid }]);
+      expect(readFileSync(join(dir, 'c-1.lock'), 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+ suspend \\d+\n$`));
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+
+  it('counts a lock without a readable owner as busy while it is fresh, and stale after', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citc-lock-'));
+    writeFileSync(join(dir, 'c-1.lock'), '');
+    expect(nodeLocks(dir, 'resume').acquire(['c-1'])).toEqual({
+      held: [],
+      busy: [{ node: 'c-1', pid: 0 }],
+      takenOver: [],
+    });
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, 'c-1.lock'), old, old);
+    expect(nodeLocks(dir, 'resume').acquire(['c-1']).held).toEqual(['c-1']);
+    expect(readdirSync(dir)).toEqual(['c-1.lock']); // no temporary file left behind
   });
 
   it('gives each node to exactly one of many processes racing for it', async () => {
