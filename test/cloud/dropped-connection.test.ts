@@ -4,9 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsAdapter } from '../../src/cloud/aws/adapter.js';
 import { GcpAdapter } from '../../src/cloud/gcp/adapter.js';
 import type { ApiCall, CloudAdapter, CloudAdapterOptions } from '../../src/cloud/types.js';
+import type { NodeName } from '../../src/core/naming.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
 import { batch, testRuntime } from './runtime.js';
+
+/** The hooks list named nodes (zone by zone on Google Cloud); destroy lists everything. */
+const NODES = ['compute-small-1', 'compute-small-2'] as NodeName[];
 
 /**
  * A call that gets no HTTP reply (connection reset, refused, a gateway's 502/504) is retried like a
@@ -39,7 +43,7 @@ describe.each([
     const adapter = make(fake.endpoint);
     await adapter.launch(batch(testRuntime(kind, fake.endpoint), 'small', [1, 2], zone));
     fake.faults.reset(2, list);
-    const listed = await adapter.list();
+    const listed = await adapter.list(NODES);
     expect(listed.map((i) => i.node).sort()).toEqual(['compute-small-1', 'compute-small-2']);
     expect(resets()).toBe(2);
   });
@@ -92,7 +96,7 @@ describe.each([
       body: JSON.stringify({ reset: { count: 1, operation: list }, hang: { count: 1, operation: terminate } }),
     });
     expect(await res.json()).toMatchObject({ reset: { count: 1, operation: list }, hang: { count: 1 } });
-    expect(await adapter.list()).toEqual([]);
+    expect(await adapter.list(NODES)).toEqual([]);
     expect(resets()).toBe(1);
   });
 

@@ -328,13 +328,29 @@ describe('GcpAdapter.terminate / list', () => {
     const all = await adapter.list();
     expect(all).toHaveLength(1200);
     expect(new Set(all.map((i) => i.node)).size).toBe(1200);
-    // 3 pages in zone a, 1 in zone b.
+    // Everything of the cluster: one aggregatedList, paged by the SDK (3 pages of 500 on the wire).
+    expect(calls.filter((c) => c.operation === 'instances.aggregatedList')).toHaveLength(1);
+    expect(fake.callsOf('aggregatedList')).toHaveLength(3);
+    // Named nodes: zone by zone, 3 pages in zone a, 1 in zone b.
+    const named = await adapter.list(all.map((i) => i.node as NodeName));
+    expect(named).toHaveLength(1200);
     expect(calls.filter((c) => c.operation === 'instances.list')).toHaveLength(4);
     const t = await adapter.terminate(all);
     expect(t.terminated).toHaveLength(1200);
     expect(await adapter.waitGone(all, Date.now() + 5000)).toEqual([]);
     expect(fake.live('alpha')).toHaveLength(0);
     expect(fake.live('beta')).toHaveLength(20);
+  });
+
+  it('lists the whole cluster also in zones the config no longer names (for destroy)', async () => {
+    fake.seed('proj', 'europe-west4-c', ['alpha-compute-small-9'], { 'citc-cluster': 'alpha' });
+    fake.seed('proj', 'europe-west4-c', ['beta-compute-small-9'], { 'citc-cluster': 'beta' });
+    const all = await adapter.list();
+    expect(all.map((i) => `${i.node}@${i.zone}`)).toEqual(['compute-small-9@europe-west4-c']);
+    expect((await adapter.terminate(all)).terminated).toHaveLength(1);
+    expect(await adapter.waitGone(all, Date.now() + 5000)).toEqual([]);
+    expect(fake.live('alpha')).toHaveLength(0);
+    expect(fake.live('beta')).toHaveLength(1);
   });
 
   it("never lists another cluster's instances", async () => {

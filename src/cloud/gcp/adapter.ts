@@ -105,11 +105,31 @@ export class GcpAdapter implements CloudAdapter {
   }
 
   async list(nodes?: NodeName[]): Promise<CloudInstance[]> {
+    // Everything of the cluster (destroy): every zone of the project, also zones the config has dropped.
+    if (!nodes) return this.listEverywhere();
     const out: CloudInstance[] = [];
     for (const zone of this.zones) out.push(...(await this.listZone(zone)));
-    if (!nodes) return out;
     const wanted = new Set<string>(nodes);
     return out.filter((i) => wanted.has(i.node));
+  }
+
+  /** The cluster's instances in every zone of the project (instances.aggregatedList, by label, all pages). */
+  private listEverywhere(): Promise<CloudInstance[]> {
+    return this.call('instances.aggregatedList', 1, async () => {
+      const out: CloudInstance[] = [];
+      const pages = this.instances.aggregatedListAsync(
+        {
+          project: this.project,
+          filter: `labels.${TAG.gcp.cluster} = "${this.cluster}"`,
+          maxResults: LIST_PAGE,
+          returnPartialSuccess: true,
+        },
+        NO_GAX_RETRY,
+      );
+      for await (const [scope, list] of pages)
+        for (const i of list.instances ?? []) out.push(this.toCloudInstance(i, scope.replace(/^zones\//, '')));
+      return out;
+    });
   }
 
   /** The cluster's instances in one zone; `launch` narrows it to one bulkInsert's instances by their batch label. */
