@@ -1,6 +1,5 @@
 import { cloudCodeOf } from '../cloud/retry.js';
 import { ExitCode } from '../core/errors.js';
-import type { NodeRef } from '../core/naming.js';
 import { chunk, TERMINATE_BATCH_LIMIT } from '../core/plan/batch-limits.js';
 import { planSuspend } from '../core/plan/suspend.js';
 import type { LiveInstance } from '../core/plan/types.js';
@@ -62,9 +61,8 @@ export async function runTerminate(deps: HookDeps, hostlist: string, timeoutSeco
     } catch (err) {
       throw cloudUnavailable(err, runtime.cluster.provider.kind);
     }
-    // planSuspend reads only `node`; a node the config no longer lists has no partition or shape.
     const plan = planSuspend(
-      mine.map((node) => ({ node }) as NodeRef),
+      mine.map((node) => ({ node })),
       live,
     );
     log.many(

@@ -9,7 +9,8 @@ export interface SuspendPlan {
 }
 
 /** Pure: which instances to terminate for these nodes. Used by SuspendProgram and ResumeFailProgram. */
-export function planSuspend(nodes: readonly NodeRef[], live: readonly LiveInstance[]): SuspendPlan {
+/** Only the node names count: a node the config no longer lists (no partition or shape) is planned alike. */
+export function planSuspend(nodes: readonly Pick<NodeRef, 'node'>[], live: readonly LiveInstance[]): SuspendPlan {
   const byNode = new Map<string, LiveInstance[]>();
   for (const inst of live) {
     const list = byNode.get(inst.node);
