@@ -66,7 +66,7 @@ const result = await build({
   // ESM builds first: esbuild tree-shakes them, so the EC2 chunk keeps the 3 commands the hooks send
   // instead of all 700 (CommonJS builds cannot be shaken).
   mainFields: ['module', 'main'],
-  target: 'node20',
+  target: 'node24',
   minify: true,
   // proto3-json-serializer recognises int64 values by `constructor.name === 'Long'`: minified names
   // broke every GCE bulkInsert (toProto3JSON: don't know how to convert value 2).

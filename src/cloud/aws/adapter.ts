@@ -69,9 +69,6 @@ export class AwsAdapter implements CloudAdapter {
       ...(opts.budgetMs !== undefined && { budgetMs: opts.budgetMs }),
       ...(opts.deadlineMs !== undefined && { deadlineMs: opts.deadlineMs }),
     };
-    // The SDK warns on stderr under Node < 22 about its releases after January 2027; citc pins its SDK
-    // version, and that stderr is a user's terminal (destroy) or nowhere (the hooks).
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new EC2Client({
       region: provider.region,
       // Retries are ours (bounded by the caller's budget); the SDK's own would hide the time spent.
