@@ -59,6 +59,9 @@ export async function synthesizeCluster(config: ClusterConfig, opts: SynthOption
     const { GcpClusterStack } = await import('./gcp/stack.js');
     new GcpClusterStack(app, model.cluster, { model, stateFile });
   }
+  // cdktf 0.21 (archived) calls util.isArray, which Node 24 reports as DEP0044 on the user's terminal.
+  const quiet = process.noDeprecation;
+  process.noDeprecation = true;
   try {
     app.synth();
   } catch (cause) {
@@ -67,6 +70,8 @@ export async function synthesizeCluster(config: ClusterConfig, opts: SynthOption
       remedy: 'This is a citc bug: report it with your citc.yaml (`citc config show`).',
       cause,
     });
+  } finally {
+    process.noDeprecation = quiet;
   }
   const stackDir = stackDirOf(opts.workDir, model.cluster);
   const file = join(stackDir, 'cdk.tf.json');
