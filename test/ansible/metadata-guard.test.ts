@@ -71,7 +71,11 @@ async function probe(rules: string | undefined): Promise<Probe> {
   const r = await execa('unshare', ['-n', 'sh', '-c', script], { reject: false, all: true });
   const lines = r.stdout.split('\n').map((l) => l.split(' '));
   const http = Object.fromEntries(lines.filter((l) => l[0] === 'http').map((l) => [l[1], l.slice(2).join(' ')]));
-  const dns = lines.find((l) => l[0] === 'dns')?.slice(2).join(' ') ?? `no answer: ${r.all}`;
+  const dns =
+    lines
+      .find((l) => l[0] === 'dns')
+      ?.slice(2)
+      .join(' ') ?? `no answer: ${r.all}`;
   return { http, dns };
 }
 
