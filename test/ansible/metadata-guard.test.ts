@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ansibleDir } from '../../src/render/package-root.js';
 
 /**
@@ -80,6 +81,16 @@ async function probe(rules: string | undefined): Promise<Probe> {
 }
 
 describe('metadata_guard: only root and the hooks account reach the instance metadata service', () => {
+  it('is part of the management node play (site.yml), after the roles that create slurm', async () => {
+    const plays = parse(await readFile(join(ansibleDir(), 'site.yml'), 'utf8')) as {
+      hosts: string;
+      roles: { role: string }[];
+    }[];
+    const roles = plays.find((p) => p.hosts === 'management')?.roles.map((r) => r.role) ?? [];
+    expect(roles).toContain('metadata_guard');
+    expect(roles.indexOf('metadata_guard')).toBeGreaterThan(roles.indexOf('slurmctld'));
+  });
+
   it('renders a ruleset the real nft accepts, allowing the uids of root and slurm only', async () => {
     const text = await readFile(ruleset, 'utf8');
     const slurmUid = (await execa('id', ['-u', 'slurm'])).stdout.trim();
