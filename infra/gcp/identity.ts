@@ -29,11 +29,7 @@ export const HOOK_PERMISSIONS = [
  * Read-only calls IAM cannot narrow by resource name (a list is checked on the project, an operation
  * has a generated name): the hooks list instances by label (instances.list) and wait for operations.
  */
-export const HOOK_READ_PERMISSIONS = [
-  'compute.instances.list',
-  'compute.zoneOperations.get',
-  'compute.zones.get',
-] as const;
+export const HOOK_READ_PERMISSIONS = ['compute.instances.list', 'compute.zoneOperations.get'] as const;
 
 export interface HookScope {
   project: string;

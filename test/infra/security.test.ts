@@ -350,6 +350,40 @@ describe.each([
   });
 });
 
+/** What each Compute Engine call of the adapter needs (bulkInsert: the instance, its boot disk, image, subnetwork). */
+const GCP_CALL_PERMISSIONS: Record<string, string[]> = {
+  'instances.bulkInsert': [
+    'compute.instances.create',
+    'compute.instances.setLabels',
+    'compute.instances.setMetadata',
+    'compute.instances.setServiceAccount',
+    'compute.instances.setScheduling',
+    'compute.disks.create',
+    'compute.disks.setLabels',
+    'compute.images.useReadOnly',
+    'compute.subnetworks.use',
+  ],
+  'instances.delete': ['compute.instances.delete'],
+  'instances.list': ['compute.instances.list'],
+  'instances.aggregatedListAsync': ['compute.instances.list'],
+  'operations.wait': ['compute.zoneOperations.get'],
+};
+
+describe('Google Cloud: the hooks roles', () => {
+  it('hold exactly the permissions of the calls the adapter makes', async () => {
+    const { json } = await synthExample('gcp');
+    const adapter = await readFile(join(repoRoot, 'src', 'cloud', 'gcp', 'adapter.ts'), 'utf8');
+    const calls = [
+      ...new Set([...adapter.matchAll(/this\.(instances|operations)\.(\w+)\(/g)].map((m) => `${m[1]}.${m[2]}`)),
+    ];
+    const needed = new Set(calls.flatMap((c) => GCP_CALL_PERMISSIONS[c] ?? [`unknown call ${c}`]));
+    const granted = new Set(
+      resources(json, 'google_project_iam_custom_role').flatMap((r) => r.permissions as string[]),
+    );
+    expect([...granted].sort()).toEqual([...needed].sort());
+  });
+});
+
 describe('Filestore', () => {
   it('squashes root for every client but the management node, and exports to the cluster subnetwork only', async () => {
     const { json, model } = await synthExample('gcp', filestore);
