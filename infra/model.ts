@@ -1,8 +1,9 @@
 import type { ClusterConfig, ImageOs, ProviderKind, StorageKind } from '../src/core/config/types.js';
 import { TAG } from '../src/core/naming.js';
 import { AWS_BASE_IMAGES, GCP_BASE_IMAGES } from '../src/render/base-images.js';
+import { imagePrefix } from '../src/render/packer.js';
 import { managementHostName } from '../src/render/slurm-conf.js';
-import { bitsFor, cidrSubnet } from './cidr-split.js';
+import { bitsFor, cidrHost, cidrSubnet, cidrWithout } from './cidr-split.js';
 
 /**
  * What a cluster needs from a cloud, whatever the cloud: the one place where citc.yaml turns into
@@ -40,12 +41,19 @@ export interface NetworkModel {
    */
   subnets: SubnetModel[];
   /**
-   * Compute nodes reach the internet (package mirrors, the cloud APIs) without public addresses only
-   * through NAT. gcp: Cloud NAT (billed per hour only while a VM uses it). aws: none — a NAT gateway
-   * costs about 33 USD a month even with no node running; compute nodes get a public IPv4 address instead
-   * (0.005 USD/h per running node) and the security group admits nothing from outside.
+   * network.computeEgress. Compute nodes reach the internet (package mirrors, data) without public
+   * addresses only through NAT. gcp: always Cloud NAT (billed only while a VM uses it). aws `public`
+   * (default): no NAT gateway, which would cost about 33 USD a month even with no node running; each
+   * node gets a public IPv4 address (0.005 USD/h per running node) and its security group admits
+   * nothing from outside. aws `nat`: compute subnets without public addresses behind one NAT gateway.
    */
+  computeEgress: 'public' | 'nat';
   nat: boolean;
+  /**
+   * aws with computeEgress nat: the one public subnet (first zone) of the management node, the NAT
+   * gateway and image builds; `subnets` are then private. Otherwise the public subnets are `subnets`.
+   */
+  publicSubnet?: SubnetModel;
   /** gcp filestore: the /29 reserved for the managed file system, outside the subnetwork. */
   storageReservedCidr: string;
 }
@@ -67,6 +75,11 @@ export interface ManagementModel {
   /** aws: AMI lookup of the vendor's image; gcp: image family. */
   awsImage: { namePattern: string; owner: string };
   gcpImage: { family: string; project: string };
+  /**
+   * gcp filestore: the node's fixed private address, the one NFS client that keeps root on the share
+   * (it makes the users' home directories); every other address of the subnetwork is root-squashed.
+   */
+  fixedPrivateIp?: string;
   /** User Ansible logs in as: the image's default user (aws) or citc's admin user (gcp). */
   sshUser: string;
   /** Every user's keys: the only keys the node accepts for sshUser. */
@@ -79,8 +92,12 @@ export interface StorageModel {
   mounts: string[];
   /** nfs: device name the attached disk appears as on the management node. */
   device: string;
+  /** The shared disk / file system: `<cluster>-shared`. */
+  name: string;
   /** filestore: the file share's name; its exports are /<share>/<mount>. */
   shareName: string;
+  /** filestore: who may mount it; root is squashed for all but the management node. */
+  exports?: { rootClients: string[]; squashedClients: string[] };
 }
 
 export interface IdentityModel {
@@ -93,6 +110,10 @@ export interface IdentityModel {
 }
 
 export interface ComputeModel {
+  /** image.id of citc.yaml: an image the hooks may launch although this cluster did not build it. */
+  pinnedImageId?: string;
+  /** Names of the images `citc image rebuild` makes start with this (tagged with the cluster on aws). */
+  imagePrefix: string;
   /** Boot disk of the compute nodes; aws: device name of the root disk in the base images. */
   diskGb: number;
   rootDevice: string;
@@ -129,6 +150,12 @@ export function clusterInfraModel(config: ClusterConfig, imageId?: string): Clus
     provider.kind === 'aws'
       ? zones.map((zone, i) => ({ zone, cidr: cidrSubnet(network.cidr, bitsFor(zones.length), i) }))
       : [{ zone: zones[0] as string, cidr: cidrSubnet(network.cidr, 1, 0) }];
+  const computeEgress = network.computeEgress ?? (provider.kind === 'gcp' ? 'nat' : 'public');
+  // aws nat: the public subnet takes the block after the zones' (bitsFor leaves room for one more).
+  const publicSubnet =
+    provider.kind === 'aws' && computeEgress === 'nat'
+      ? { zone: zones[0] as string, cidr: cidrSubnet(network.cidr, bitsFor(zones.length), zones.length) }
+      : undefined;
   const lastSlash29 = 2 ** (29 - Number(network.cidr.split('/')[1])) - 1;
   const model: ClusterInfraModel = {
     cluster: name,
@@ -139,7 +166,9 @@ export function clusterInfraModel(config: ClusterConfig, imageId?: string): Clus
     network: {
       cidr: network.cidr,
       subnets,
-      nat: provider.kind === 'gcp',
+      computeEgress,
+      nat: computeEgress === 'nat',
+      ...(publicSubnet && { publicSubnet }),
       storageReservedCidr: cidrSubnet(network.cidr, 29 - Number(network.cidr.split('/')[1]), lastSlash29),
     },
     firewall: { sshFrom: [...network.adminCidrs], internal: true },
@@ -159,6 +188,7 @@ export function clusterInfraModel(config: ClusterConfig, imageId?: string): Clus
       sizeGb: config.storage.sizeGb,
       mounts: [...config.storage.mounts],
       device: provider.kind === 'aws' ? '/dev/sdf' : 'citc-shared',
+      name: `${name}-shared`,
       shareName: 'share',
     },
     identity: {
@@ -167,6 +197,7 @@ export function clusterInfraModel(config: ClusterConfig, imageId?: string): Clus
       hookRoleId: `citc_hooks_${name.replace(/-/g, '_')}`,
     },
     compute: {
+      imagePrefix: imagePrefix(config),
       diskGb: COMPUTE_DISK_GB,
       rootDevice: AWS_ROOT_DEVICE[config.image.os],
       maxNodes: config.partitions.reduce((n, p) => n + p.shapes.reduce((m, s) => m + s.maxNodes, 0), 0),
@@ -182,7 +213,15 @@ export function clusterInfraModel(config: ClusterConfig, imageId?: string): Clus
     },
   };
   if (provider.project) model.project = provider.project;
+  if (provider.kind === 'gcp' && config.storage.kind === 'filestore') {
+    // The first usable address (GCE keeps .0 and .1): taken by the management node before any compute node.
+    const subnet = (subnets[0] as SubnetModel).cidr;
+    const management = cidrHost(subnet, 2);
+    model.management.fixedPrivateIp = management;
+    model.storage.exports = { rootClients: [management], squashedClients: cidrWithout(subnet, management) };
+  }
   const image = imageId ?? config.image.id;
   if (image) model.compute.imageId = image;
+  if (config.image.id) model.compute.pinnedImageId = config.image.id;
   return model;
 }

@@ -1,5 +1,6 @@
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { Construct } from 'constructs';
+import { TAG } from '../../src/core/naming.js';
 import type { ComputeModel } from '../model.js';
 
 export interface AwsComputeTemplateProps {
@@ -32,14 +33,24 @@ export class AwsComputeTemplate extends Construct {
       // A node that powers itself off is gone, not a stopped instance that keeps its disk and its name.
       instanceInitiatedShutdownBehavior: 'terminate',
       // instanceMetadataTags: the node reads its Slurm name from its citc:node tag.
-      metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', instanceMetadataTags: 'enabled' },
+      // Hop limit 1: a container on the node gets no IMDSv2 token (the compute role has no rights anyway).
+      metadataOptions: {
+        httpTokens: 'required',
+        httpEndpoint: 'enabled',
+        httpPutResponseHopLimit: 1,
+        instanceMetadataTags: 'enabled',
+      },
       blockDeviceMappings: [
         {
           deviceName: compute.rootDevice,
           ebs: { volumeSize: compute.diskGb, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
         },
       ],
-      tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: props.tags })),
+      // citc:role=compute: what the hooks' role may terminate (the hooks' own calls tag the same).
+      tagSpecifications: ['instance', 'volume'].map((resourceType) => ({
+        resourceType,
+        tags: { ...props.tags, [TAG.aws.role]: 'compute' },
+      })),
     });
   }
 }

@@ -15,16 +15,24 @@ export interface AwsIdentityProps {
   cluster: string;
   region: string;
   identity: IdentityModel;
-  /** ARN of the cluster's VPC: launches may use only its subnets, security groups and interfaces. */
+  /** ARN of the cluster's VPC: launches may use only its network interfaces. */
   vpcArn: string;
+  /** The compute nodes' subnets and security group: the only ones a launch may use. */
+  computeSubnetArns: string[];
+  computeSecurityGroupArn: string;
+  /** image.id of citc.yaml: launchable besides the images this cluster built (tagged with it). */
+  pinnedImageId?: string;
 }
 
-const LAUNCH = ['ec2:RunInstances', 'ec2:CreateFleet'];
+/** What the hooks send (src/cloud/aws/adapter.ts): DescribeInstances, RunInstances, TerminateInstances. */
+const LAUNCH = ['ec2:RunInstances'];
 
 /**
- * Two roles. The management node's role lets the power-save hooks launch, tag and terminate instances
- * of this cluster only (tag conditions) and pass the compute role only. The compute role has no policy:
- * a node reads its name from the instance metadata tags, which needs no API call.
+ * Two roles. The management node's role lets the power-save hooks launch compute nodes of this
+ * cluster only (request tags citc:cluster and citc:role=compute, its own launch template, subnets,
+ * security group and images), terminate only instances tagged as this cluster's compute nodes, and
+ * pass the compute role only. The compute role has no policy: a node reads its name from the instance
+ * metadata tags, which needs no API call.
  */
 export class AwsIdentity extends Construct {
   readonly managementProfile: IamInstanceProfile;
@@ -58,50 +66,73 @@ export class AwsIdentity extends Construct {
       assumeRolePolicy: trust.json,
     });
 
-    const ownCluster = (variable: string) => ({ test: 'StringEquals', variable, values: [cluster] });
+    const tagged = (prefix: string, role?: string) => [
+      { test: 'StringEquals', variable: `${prefix}/${TAG.aws.cluster}`, values: [cluster] },
+      ...(role ? [{ test: 'StringEquals', variable: `${prefix}/${TAG.aws.role}`, values: [role] }] : []),
+    ];
     const statement: DataAwsIamPolicyDocumentStatement[] = [
       {
         sid: 'DescribeCannotBeScoped',
         // EC2 Describe* actions support no resource-level permissions or tag conditions: '*' is the only resource.
-        actions: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'],
+        actions: ['ec2:DescribeInstances'],
         resources: ['*'],
       },
       {
-        sid: 'LaunchOnlyTaggedForThisCluster',
+        sid: 'LaunchOnlyComputeNodesTaggedForThisCluster',
         actions: LAUNCH,
-        resources: [ec2('instance/*'), ec2('volume/*'), ec2('fleet/*')],
-        condition: [ownCluster(`aws:RequestTag/${TAG.aws.cluster}`)],
+        resources: [ec2('instance/*'), ec2('volume/*')],
+        condition: tagged('aws:RequestTag', 'compute'),
       },
       {
-        sid: 'LaunchOnlyIntoThisClusterVpc',
+        sid: 'LaunchOnlyIntoTheComputeSubnetsAndGroup',
         actions: LAUNCH,
-        resources: [ec2('subnet/*'), ec2('security-group/*'), ec2('network-interface/*')],
+        resources: [...props.computeSubnetArns, props.computeSecurityGroupArn],
+      },
+      {
+        sid: 'LaunchOnlyInterfacesInThisClusterVpc',
+        actions: LAUNCH,
+        resources: [ec2('network-interface/*')],
         condition: [{ test: 'ArnEquals', variable: 'ec2:Vpc', values: [vpcArn] }],
       },
       {
         sid: 'LaunchFromThisClusterTemplate',
         actions: LAUNCH,
         resources: [ec2('launch-template/*')],
-        condition: [ownCluster(`aws:ResourceTag/${TAG.aws.cluster}`)],
+        condition: tagged('aws:ResourceTag'),
       },
       {
-        sid: 'LaunchImagesAndSpotRequests',
-        // AMIs belong to their publisher (no tag of ours to match); spot requests exist only as part of
-        // a RunInstances call whose instances are scoped above.
+        sid: 'LaunchOnlyImagesThisClusterBuilt',
+        // `citc image rebuild` tags its AMIs with the cluster; only this account can tag its own AMIs.
         actions: LAUNCH,
-        resources: [`arn:${partition}:ec2:${region}::image/*`, ec2('spot-instances-request/*')],
+        resources: [`arn:${partition}:ec2:${region}::image/*`],
+        condition: [...tagged('aws:ResourceTag'), { test: 'StringEquals', variable: 'ec2:Owner', values: [account] }],
+      },
+      ...(props.pinnedImageId
+        ? [
+            {
+              sid: 'LaunchThePinnedImage',
+              actions: LAUNCH,
+              resources: [`arn:${partition}:ec2:${region}::image/${props.pinnedImageId}`],
+            },
+          ]
+        : []),
+      {
+        sid: 'SpotRequestsOfTheseLaunches',
+        // A spot request exists only as part of a RunInstances call whose instances are scoped above.
+        actions: LAUNCH,
+        resources: [ec2('spot-instances-request/*')],
       },
       {
         sid: 'TagOnlyWhileLaunching',
         actions: ['ec2:CreateTags'],
-        resources: [ec2('instance/*'), ec2('volume/*'), ec2('fleet/*')],
+        resources: [ec2('instance/*'), ec2('volume/*')],
         condition: [{ test: 'StringEquals', variable: 'ec2:CreateAction', values: LAUNCH.map((a) => a.slice(4)) }],
       },
       {
-        sid: 'TagAndTerminateOnlyThisCluster',
-        actions: ['ec2:CreateTags', 'ec2:TerminateInstances'],
+        sid: 'TerminateOnlyComputeNodesOfThisCluster',
+        actions: ['ec2:TerminateInstances'],
         resources: [ec2('instance/*')],
-        condition: [ownCluster(`aws:ResourceTag/${TAG.aws.cluster}`)],
+        condition: tagged('aws:ResourceTag', 'compute'),
       },
       {
         sid: 'PassOnlyTheComputeRole',

@@ -35,7 +35,14 @@ export class AwsManagement extends Construct {
       iamInstanceProfile: props.instanceProfileName,
       associatePublicIpAddress: true,
       userData: managementUserData(management.name, management.sshKeys),
-      metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', instanceMetadataTags: 'enabled' },
+      // Hop limit 1: a container bridged on the node gets no IMDSv2 token; local users are kept out by
+      // the metadata_guard role (nftables by uid).
+      metadataOptions: {
+        httpTokens: 'required',
+        httpEndpoint: 'enabled',
+        httpPutResponseHopLimit: 1,
+        instanceMetadataTags: 'enabled',
+      },
       rootBlockDevice: { volumeSize: management.diskGb, volumeType: 'gp3', encrypted: true },
       tags: { Name: management.name, [TAG.aws.role]: 'management' },
       // A newer vendor AMI must not replace a running management node.

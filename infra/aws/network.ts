@@ -1,11 +1,13 @@
+import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js';
 import { Route } from '@cdktf/provider-aws/lib/route/index.js';
 import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { Construct } from 'constructs';
-import type { NetworkModel } from '../model.js';
+import type { NetworkModel, SubnetModel } from '../model.js';
 
 export interface AwsNetworkProps {
   cluster: string;
@@ -13,14 +15,17 @@ export interface AwsNetworkProps {
 }
 
 /**
- * A VPC with one public subnet per zone and a route to the internet gateway. No NAT gateway: it would
- * bill about 33 USD a month while the cluster is idle (see NetworkModel.nat); the security group is
- * what keeps the nodes private.
+ * A VPC and a route to the internet gateway. network.computeEgress `public` (default): one public
+ * subnet per zone for every node, no NAT gateway (it would bill about 33 USD a month while the cluster
+ * is idle); the compute nodes' security group is what keeps them private. `nat`: the compute subnets
+ * are private and reach out through one NAT gateway in the public subnet of the management node.
  */
 export class AwsNetwork extends Construct {
   readonly vpc: Vpc;
-  /** In the order of provider.zones. */
+  /** Where compute nodes launch, in the order of provider.zones. */
   readonly subnets: Subnet[];
+  /** The management node's subnet, with public addresses (also where images are built). */
+  readonly publicSubnet: Subnet;
 
   constructor(scope: Construct, id: string, props: AwsNetworkProps) {
     super(scope, id);
@@ -37,17 +42,44 @@ export class AwsNetwork extends Construct {
       tags: { Name: `${cluster}-public` },
     });
     new Route(this, 'internet', { routeTableId: routes.id, destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id });
-    this.subnets = network.subnets.map((s) => {
-      const subnet = new Subnet(this, `subnet-${s.zone}`, {
+    const subnet = (s: SubnetModel, id: string, name: string, isPublic: boolean, routeTableId: string) => {
+      const made = new Subnet(this, `${id}-${s.zone}`, {
         vpcId: this.vpc.id,
         cidrBlock: s.cidr,
         availabilityZone: s.zone,
-        // Outbound internet for compute nodes and packer builds, without a NAT gateway.
-        mapPublicIpOnLaunch: true,
-        tags: { Name: `${cluster}-${s.zone}` },
+        mapPublicIpOnLaunch: isPublic,
+        tags: { Name: name },
       });
-      new RouteTableAssociation(this, `public-${s.zone}`, { subnetId: subnet.id, routeTableId: routes.id });
-      return subnet;
+      // Ids of the public case as they were before the nat choice existed: no replacement on upgrade.
+      new RouteTableAssociation(this, id === 'subnet' ? `public-${s.zone}` : `${id}-routes-${s.zone}`, {
+        subnetId: made.id,
+        routeTableId,
+      });
+      return made;
+    };
+    const pub = network.publicSubnet;
+    if (!pub) {
+      // Outbound internet for compute nodes and packer builds through their own public addresses.
+      this.subnets = network.subnets.map((s) => subnet(s, 'subnet', `${cluster}-${s.zone}`, true, routes.id));
+      this.publicSubnet = this.subnets[0] as Subnet;
+      return;
+    }
+    this.publicSubnet = subnet(pub, 'subnet', `${cluster}-public-${pub.zone}`, true, routes.id);
+    const eip = new Eip(this, 'nat-address', { domain: 'vpc', tags: { Name: `${cluster}-nat` } });
+    const nat = new NatGateway(this, 'nat', {
+      allocationId: eip.id,
+      subnetId: this.publicSubnet.id,
+      tags: { Name: cluster },
+      dependsOn: [igw],
     });
+    const privateRoutes = new RouteTable(this, 'private', { vpcId: this.vpc.id, tags: { Name: `${cluster}-private` } });
+    new Route(this, 'internet-via-nat', {
+      routeTableId: privateRoutes.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      natGatewayId: nat.id,
+    });
+    this.subnets = network.subnets.map((s) =>
+      subnet(s, 'compute', `${cluster}-compute-${s.zone}`, false, privateRoutes.id),
+    );
   }
 }

@@ -25,19 +25,23 @@ export class AwsClusterStack extends TerraformStack {
       cluster: model.cluster,
       vpcId: network.vpc.id,
       firewall: model.firewall,
+      efs: model.storage.kind === 'efs',
     });
-    const sg = [firewall.group.id];
+    const computeSg = [firewall.compute.id];
     const subnetIds = network.subnets.map((s) => s.id);
     const identity = new AwsIdentity(this, 'identity', {
       cluster: model.cluster,
       region: model.region,
       identity: model.identity,
       vpcArn: network.vpc.arn,
+      computeSubnetArns: network.subnets.map((s) => s.arn),
+      computeSecurityGroupArn: firewall.compute.arn,
+      ...(model.compute.pinnedImageId && { pinnedImageId: model.compute.pinnedImageId }),
     });
     const management = new AwsManagement(this, 'management', {
       management: model.management,
-      subnetId: subnetIds[0] as string,
-      securityGroupIds: sg,
+      subnetId: network.publicSubnet.id,
+      securityGroupIds: [firewall.management.id],
       instanceProfileName: identity.managementProfile.name,
     });
     const storage = new AwsStorage(this, 'storage', {
@@ -46,12 +50,12 @@ export class AwsClusterStack extends TerraformStack {
       managementInstanceId: management.instance.id,
       managementZone: model.management.zone,
       subnetIds,
-      securityGroupIds: sg,
+      securityGroupIds: firewall.efs ? [firewall.efs.id] : [],
     });
     const compute = new AwsComputeTemplate(this, 'compute', {
       cluster: model.cluster,
       compute: model.compute,
-      securityGroupIds: sg,
+      securityGroupIds: computeSg,
       instanceProfileArn: identity.computeProfile.arn,
       tags: model.labels,
     });
@@ -59,7 +63,7 @@ export class AwsClusterStack extends TerraformStack {
     const node = management.instance;
     const outputs: Record<string, unknown> = {
       [STACK_OUTPUTS.awsSubnetIds]: subnetIds,
-      [STACK_OUTPUTS.awsSecurityGroupIds]: sg,
+      [STACK_OUTPUTS.awsSecurityGroupIds]: computeSg,
       [STACK_OUTPUTS.awsLaunchTemplateId]: compute.template.id,
       [STACK_OUTPUTS.awsInstanceProfileArn]: identity.computeProfile.arn,
       [STACK_OUTPUTS.managementPublicIp]: node.publicIp,
@@ -68,7 +72,8 @@ export class AwsClusterStack extends TerraformStack {
       [STACK_OUTPUTS.managementInstance]: node.id,
       [STACK_OUTPUTS.storageAddress]: storage.address ?? node.privateIp,
       [STACK_OUTPUTS.storageExportPrefix]: '',
-      [STACK_OUTPUTS.awsSubnetId]: subnetIds[0] as string,
+      // Image builds need a public address for packer's SSH.
+      [STACK_OUTPUTS.awsSubnetId]: network.publicSubnet.id,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value, staticId: true });
   }

@@ -11,7 +11,7 @@ export interface AwsStorageProps {
   /** nfs: the management node the disk is attached to, and its zone. */
   managementInstanceId: string;
   managementZone: string;
-  /** efs: one mount target per subnet, in the cluster's security group (NFS is member-to-member traffic). */
+  /** efs: one mount target per zone's subnet, in a group that admits NFS from the cluster's groups only. */
   subnetIds: string[];
   securityGroupIds: string[];
 }

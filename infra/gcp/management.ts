@@ -28,7 +28,13 @@ export class GcpManagement extends Construct {
           type: 'pd-balanced',
         },
       },
-      networkInterface: [{ subnetwork: props.subnetworkId, accessConfig: [{}] }],
+      networkInterface: [
+        {
+          subnetwork: props.subnetworkId,
+          accessConfig: [{}],
+          ...(management.fixedPrivateIp && { networkIp: management.fixedPrivateIp }),
+        },
+      ],
       serviceAccount: { email: props.serviceAccountEmail, scopes: ['cloud-platform'] },
       shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
       metadata: {

@@ -37,7 +37,20 @@ export class GcpClusterStack extends TerraformStack {
       internalCidr: model.network.cidr,
       firewall: model.firewall,
     });
-    const identity = new GcpIdentity(this, 'identity', { cluster: model.cluster, project, identity: model.identity });
+    const identity = new GcpIdentity(this, 'identity', {
+      cluster: model.cluster,
+      project,
+      identity: model.identity,
+      scope: {
+        project,
+        region: model.region,
+        cluster: model.cluster,
+        zones: model.zones,
+        reserved: [model.management.name, model.storage.name],
+        imagePrefix: model.compute.imagePrefix,
+        ...(model.compute.pinnedImageId && { pinnedImageId: model.compute.pinnedImageId }),
+      },
+    });
     const management = new GcpManagement(this, 'management', {
       management: model.management,
       subnetworkId: net.subnetwork.id,

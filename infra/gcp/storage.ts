@@ -27,13 +27,26 @@ export class GcpStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: GcpStorageProps) {
     super(scope, id);
-    const { cluster, storage } = props;
+    const { storage } = props;
     if (storage.kind === 'filestore') {
       const fs = new FilestoreInstance(this, 'filestore', {
-        name: `${cluster}-shared`,
+        name: storage.name,
         location: props.zone,
         tier: 'BASIC_HDD',
-        fileShares: { name: storage.shareName, capacityGb: storage.sizeGb },
+        // Google's default is NO_ROOT_SQUASH to the whole network: root keeps its rights only from the
+        // management node, the rest of the subnetwork is squashed, nothing else may mount.
+        fileShares: {
+          name: storage.shareName,
+          capacityGb: storage.sizeGb,
+          nfsExportOptions: [
+            { ipRanges: storage.exports?.rootClients ?? [], accessMode: 'READ_WRITE', squashMode: 'NO_ROOT_SQUASH' },
+            {
+              ipRanges: storage.exports?.squashedClients ?? [],
+              accessMode: 'READ_WRITE',
+              squashMode: 'ROOT_SQUASH',
+            },
+          ],
+        },
         networks: [{ network: props.networkName, modes: ['MODE_IPV4'], reservedIpRange: props.reservedCidr }],
       });
       this.address = Fn.element(fs.networks.get(0).ipAddresses, 0);
@@ -41,7 +54,7 @@ export class GcpStorage extends Construct {
       return;
     }
     const disk = new ComputeDisk(this, 'disk', {
-      name: `${cluster}-shared`,
+      name: storage.name,
       zone: props.zone,
       size: storage.sizeGb,
       type: 'pd-balanced',

@@ -59,6 +59,7 @@ export function renderPackerTemplate(config: ClusterConfig, opts: PackerTemplate
             sourceName: hclString(AWS_BASE_IMAGES[config.image.os].name),
             sourceOwner: hclString(AWS_BASE_IMAGES[config.image.os].owner),
             subnetId: opts.subnetId ? hclString(opts.subnetId) : null,
+            sshFrom: config.network.adminCidrs.map(hclString).join(', '),
           }
         : null,
     gcp:

@@ -21,7 +21,7 @@ describe('citc deploy (the CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Cluster hpc-aws on aws \(us-east-1\), synthesized in \d+ ms\.$/);
-    expect(lines[1]).toBe('Terraform would create 21 resources (reading 5 data sources):');
+    expect(lines[1]).toBe('Terraform would create 25 resources (reading 5 data sources):');
     expect(lines).toContain('  1 aws_launch_template');
     expect(lines).toContain('Management node: hpc-aws-mgmt, t3.medium in us-east-1a, 50 GB encrypted disk.');
     expect(lines).toContain('  at most 148 compute nodes at once.');
@@ -38,7 +38,7 @@ describe('citc deploy (the CLI)', () => {
     expect(out).toMatchObject({
       dryRun: true,
       configured: false,
-      summary: { cluster: 'hpc-aws', totalResources: 21, maxNodes: 148 },
+      summary: { cluster: 'hpc-aws', totalResources: 25, maxNodes: 148 },
     });
     expect(out.summary.partitions.map((p: { name: string; maxNodes: number }) => [p.name, p.maxNodes])).toEqual([
       ['compute', 140],

@@ -178,7 +178,7 @@ describe('deployCluster without terraform', () => {
   it('still synthesizes and summarizes on --dry-run, with no state written', async () => {
     const r = await deployCluster({ config, workDir, dryRun: true, env: { PATH: await isolatedPath(dir) } });
     expect(r.dryRun).toBe(true);
-    expect(r.summary).toMatchObject({ cluster: 'hpc-aws', maxNodes: 148, totalResources: 21 });
+    expect(r.summary).toMatchObject({ cluster: 'hpc-aws', maxNodes: 148, totalResources: 25 });
     expect(JSON.parse(await readFile(r.summary.files.file, 'utf8')).resource.aws_vpc).toBeDefined();
     await expect(readFile(join(workDir, 'state.json'))).rejects.toThrow(/ENOENT/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bitsFor, cidrSubnet } from '../../infra/cidr-split.js';
+import { bitsFor, cidrHost, cidrSubnet, cidrWithout } from '../../infra/cidr-split.js';
 import { clusterInfraModel } from '../../infra/model.js';
 import { CitcError } from '../../src/core/errors.js';
 import { awsCluster, gcpCluster } from '../render/fixtures.js';
@@ -25,6 +25,22 @@ describe('cidrSubnet (Terraform cidrsubnet)', () => {
 
   it('leaves room for at least one more zone', () => {
     expect([1, 2, 3, 4, 7, 8].map(bitsFor)).toEqual([2, 2, 2, 3, 3, 4]);
+  });
+});
+
+describe('cidrHost and cidrWithout', () => {
+  it('names the n-th address of a block', () => {
+    expect(cidrHost('10.30.0.0/17', 2)).toBe('10.30.0.2');
+    expect(cidrHost('192.168.4.128/25', 130)).toBe('192.168.5.2');
+  });
+
+  it('covers a block but one address with one block per extra prefix bit, none overlapping', () => {
+    expect(cidrWithout('10.0.0.0/29', '10.0.0.2')).toEqual(['10.0.0.4/30', '10.0.0.0/31', '10.0.0.3/32']);
+    const rest = cidrWithout('192.168.128.0/17', '192.168.200.7');
+    expect(rest).toHaveLength(15);
+    const size = (c: string) => 2 ** (32 - Number(c.split('/')[1]));
+    expect(rest.reduce((n, c) => n + size(c), 0)).toBe(2 ** 15 - 1);
+    expect(rest).not.toContain('192.168.200.7/32');
   });
 });
 
@@ -68,5 +84,35 @@ describe('clusterInfraModel', () => {
     const m = clusterInfraModel(config);
     expect(m.management.sshKeys).toHaveLength(3);
     expect(m.compute.imageId).toBe('ami-0123456789abcdef0');
+    expect(m.compute.pinnedImageId).toBe('ami-0123456789abcdef0');
+    expect(clusterInfraModel(awsCluster(), 'ami-0recorded').compute.pinnedImageId).toBeUndefined();
+  });
+
+  it('aws computeEgress nat: private compute subnets per zone, one public subnet after them', () => {
+    const config = awsCluster();
+    config.provider.zones = ['us-east-1a', 'us-east-1b'];
+    config.network.computeEgress = 'nat';
+    const m = clusterInfraModel(config);
+    expect(m.network).toMatchObject({
+      computeEgress: 'nat',
+      nat: true,
+      subnets: [
+        { zone: 'us-east-1a', cidr: '10.0.0.0/18' },
+        { zone: 'us-east-1b', cidr: '10.0.64.0/18' },
+      ],
+      publicSubnet: { zone: 'us-east-1a', cidr: '10.0.128.0/18' },
+    });
+    expect(clusterInfraModel(awsCluster()).network.publicSubnet).toBeUndefined();
+  });
+
+  it('gcp filestore: the management node gets the first usable address, the one client that keeps root', () => {
+    const config = gcpCluster();
+    config.storage = { ...config.storage, kind: 'filestore', sizeGb: 1024 };
+    const m = clusterInfraModel(config);
+    expect(m.management.fixedPrivateIp).toBe('10.1.0.2');
+    expect(m.storage.exports?.rootClients).toEqual(['10.1.0.2']);
+    expect(m.storage.exports?.squashedClients).toHaveLength(15);
+    config.storage.kind = 'nfs';
+    expect(clusterInfraModel(config).management.fixedPrivateIp).toBeUndefined();
   });
 });

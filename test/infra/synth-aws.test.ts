@@ -20,15 +20,20 @@ describe('AWS stack synthesized from examples/aws.yaml', () => {
     expect(resources(json, 'aws_nat_gateway')).toHaveLength(0);
   });
 
-  it('admits SSH only from adminCidrs, and all traffic only from the group itself', async () => {
+  it('admits SSH only from adminCidrs, and all other traffic only between the cluster groups', async () => {
     json ??= (await synthExample('aws')).json;
     const ingress = resources(json, 'aws_vpc_security_group_ingress_rule');
     const ssh = ingress.filter((r) => r.from_port === 22);
     expect(ssh.map((r) => r.cidr_ipv4)).toEqual(['203.0.113.0/24']);
+    expect(String(ssh[0]?.security_group_id)).toMatch(/firewall_management/);
     const all = ingress.filter((r) => r.ip_protocol === '-1');
-    expect(all).toHaveLength(1);
-    expect(all[0]?.referenced_security_group_id).toBe(all[0]?.security_group_id);
-    expect(all[0]?.cidr_ipv4).toBeUndefined();
+    const pairs = all.map((r) =>
+      [r.security_group_id, r.referenced_security_group_id]
+        .map((g) => /firewall_(\w+?)_/.exec(String(g))?.[1])
+        .join('<-'),
+    );
+    expect(pairs.sort()).toEqual(['compute<-compute', 'compute<-management', 'management<-compute']);
+    for (const r of all) expect(r.cidr_ipv4).toBeUndefined();
   });
 
   it('runs the management node with IMDSv2, an encrypted root disk, the rocky9 AMI and the users keys', async () => {

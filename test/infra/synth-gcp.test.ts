@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HOOK_PERMISSIONS } from '../../infra/gcp/identity.js';
+import { HOOK_PERMISSIONS, HOOK_READ_PERMISSIONS } from '../../infra/gcp/identity.js';
 import type { TerraformJson } from '../../infra/synth.js';
 import { RUNTIME_OUTPUTS } from '../../src/core/runtime.js';
 import { only, resources, synthExample } from './synth-fixture.js';
@@ -83,11 +83,15 @@ describe('Google Cloud stack synthesized from examples/gcp.yaml', () => {
   });
 
   it('grants the hooks a custom role with exactly the calls they make, and actAs on the compute account only', () => {
-    const role = only(json, 'google_project_iam_custom_role');
-    expect(role.permissions).toEqual([...HOOK_PERMISSIONS]);
-    const member = only(json, 'google_project_iam_member');
-    expect(String(member.role)).toMatch(/google_project_iam_custom_role\./);
-    expect(String(member.member)).toMatch(/^serviceAccount:\$\{google_service_account\.identity_hooks/);
+    const roles = resources(json, 'google_project_iam_custom_role').sort((a, b) =>
+      String(a.role_id).localeCompare(String(b.role_id)),
+    );
+    expect(roles.map((r) => r.permissions)).toEqual([[...HOOK_PERMISSIONS], [...HOOK_READ_PERMISSIONS]]);
+    expect(roles.map((r) => r.role_id)).toEqual(['citc_hooks_hpc_gcp', 'citc_hooks_hpc_gcp_read']);
+    for (const member of resources(json, 'google_project_iam_member')) {
+      expect(String(member.role)).toMatch(/google_project_iam_custom_role\./);
+      expect(String(member.member)).toMatch(/^serviceAccount:\$\{google_service_account\.identity_hooks/);
+    }
     const actAs = only(json, 'google_service_account_iam_member');
     expect(actAs.role).toBe('roles/iam.serviceAccountUser');
     expect(String(actAs.service_account_id)).toMatch(/google_service_account\.identity_compute/);

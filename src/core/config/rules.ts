@@ -97,6 +97,9 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
     checkMachineType(kind, c.management.machineType, ['management', 'machineType'], error);
   }
 
+  if (c.network?.computeEgress === 'public' && kind === 'gcp') {
+    error(['network', 'computeEgress'], 'nat on gcp (compute nodes have no external address)', '"public"');
+  }
   if (c.storage?.kind === 'efs' && kind === 'gcp') {
     error(['storage', 'kind'], 'nfs or filestore on gcp', '"efs"', 'did you mean filestore?');
   }

@@ -160,6 +160,12 @@ export const clusterSchema: ObjectField = {
           items: { type: 'string', doc: 'A CIDR.' },
           doc: 'Addresses allowed to SSH to the login node. `0.0.0.0/0` only when written out.',
         },
+        computeEgress: {
+          type: 'string',
+          oneOf: ['public', 'nat'],
+          default: ({ provider }) => (provider === 'gcp' ? 'nat' : 'public'),
+          doc: 'How compute nodes reach the internet: `public` (aws default: a public IPv4 address per running node, 0.005 USD/h, inbound closed) or `nat` (no public address; aws: one NAT gateway, about 33 USD a month plus 0.045 USD/GB while the cluster exists; gcp: Cloud NAT, always).',
+        },
       },
     },
     management: {

@@ -25,6 +25,8 @@ export interface NetworkConfig {
   cidr: string;
   /** CIDRs allowed to SSH to the login node. 0.0.0.0/0 only when written out explicitly. */
   adminCidrs: string[];
+  /** Compute nodes' way out: a public address each (aws default) or NAT (gcp always). Absent: the default. */
+  computeEgress?: 'public' | 'nat';
 }
 
 export interface ManagementConfig {

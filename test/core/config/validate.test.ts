@@ -50,6 +50,18 @@ describe('validateClusterConfig', () => {
     expect(validateClusterConfig(raw).config?.management.machineType).toBe('e2-standard-2');
   });
 
+  it('defaults network.computeEgress per cloud and refuses public addresses on gcp', () => {
+    expect(validateClusterConfig(minimal()).config?.network.computeEgress).toBe('public');
+    const raw = minimal();
+    raw.provider = { kind: 'gcp', region: 'europe-west4', zones: ['europe-west4-a'], project: 'my-project-1' };
+    (raw.partitions as { shapes: { instanceTypes: string[] }[] }[])[0]!.shapes[0]!.instanceTypes = ['n2-standard-4'];
+    expect(validateClusterConfig(raw).config?.network.computeEgress).toBe('nat');
+    raw.network = { adminCidrs: ['192.0.2.0/24'], computeEgress: 'public' };
+    expect(errorsOf(raw)).toEqual([
+      'network.computeEgress: nat on gcp (compute nodes have no external address) / "public"',
+    ]);
+  });
+
   it('reports every problem at once', () => {
     const raw = minimal();
     raw.name = 'Not_DNS';

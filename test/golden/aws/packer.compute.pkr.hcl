@@ -9,6 +9,8 @@ source "amazon-ebs" "compute" {
   instance_type = "t3.medium"
   ami_name      = "citc-hpc-aws-compute-${local.stamp}"
   ssh_username  = "rocky"
+  # Packer's temporary security group admits SSH from the admin ranges only, not the whole internet.
+  temporary_security_group_source_cidrs = ["203.0.113.0/24"]
   source_ami_filter {
     filters = {
       name                = "Rocky-9-EC2-Base-9.*x86_64"
