@@ -21,6 +21,13 @@ const EXAMPLE_PROJECT = 'my-research-project';
  */
 export function findPlaceholders(config: LooseConfig): Placeholder[] {
   const out: Placeholder[] = [];
+  if (config.provider?.project === EXAMPLE_PROJECT) {
+    out.push({
+      path: ['provider', 'project'],
+      value: EXAMPLE_PROJECT,
+      remedy: 'put your project id there (`gcloud config get-value project`)',
+    });
+  }
   config.network?.adminCidrs?.forEach((text, i) => {
     const cidr = text === undefined ? undefined : parseCidr(text);
     // Only a range inside one: 0.0.0.0/0 holds them all but is no placeholder (rules.ts warns about it).
@@ -43,12 +50,5 @@ export function findPlaceholders(config: LooseConfig): Placeholder[] {
       }
     });
   });
-  if (config.provider?.project === EXAMPLE_PROJECT) {
-    out.push({
-      path: ['provider', 'project'],
-      value: EXAMPLE_PROJECT,
-      remedy: 'put your project id there (`gcloud config get-value project`)',
-    });
-  }
   return out;
 }

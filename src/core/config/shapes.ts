@@ -139,9 +139,9 @@ function lookup(kind: ProviderKind, name: string, path: FieldPath, report: Repor
   const type = machineType(kind, name);
   if (type) return type;
   const family = familyOf(kind, name);
-  const near = nearest(kind, name, family);
-  const hint = near ? `did you mean ${near}?` : undefined;
   if (isCataloguedFamily(kind, family)) {
+    const near = nearest(kind, name, family);
+    const hint = near ? `did you mean ${near}?` : undefined;
     report(
       'error',
       path,
@@ -155,7 +155,8 @@ function lookup(kind: ProviderKind, name: string, path: FieldPath, report: Repor
       path,
       "a type in citc's catalogue, to check its CPUs and memory",
       `"${name}"`,
-      hint ?? 'citc cannot check it; make sure cpus and memoryMb fit it',
+      // No "did you mean" here: m8g.large is one edit from m7g.large and both exist.
+      'citc cannot check it; make sure cpus and memoryMb fit it',
     );
   }
   return undefined;

@@ -11,7 +11,12 @@ function minimal(): Record<string, unknown> {
     partitions: [
       { name: 'compute', shapes: [{ name: 'c5', instanceTypes: ['c5.large'], cpus: 2, memoryMb: 3000, maxNodes: 4 }] },
     ],
-    users: [{ name: 'alice', sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@lab'] }],
+    users: [
+      {
+        name: 'alice',
+        sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@lab'],
+      },
+    ],
   };
 }
 
