@@ -10,9 +10,11 @@ beforeAll(async () => {
 });
 
 describe('citc validate', () => {
-  it.each(['aws', 'gcp'])('accepts the shipped %s example', async (provider) => {
+  it.each(['aws', 'gcp'])('accepts the shipped %s example, warning only about its placeholders', async (provider) => {
     const r = await runCli(['validate', `examples/${provider}.yaml`]);
-    expect(r.stderr).toBe('');
+    for (const line of r.stderr.trimEnd().split('\n')) {
+      expect(line).toMatch(/: warning: (.* found the example's placeholder |partitions\[1\]\.shapes\[0\]\.gpus: )/);
+    }
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`cluster hpc-${provider} on ${provider} .* is valid`));
   });
@@ -21,7 +23,7 @@ describe('citc validate', () => {
     const text = (await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8'))
       .replace('diskGb: 50', 'diskGb: fifty') // wrong type
       .replace('  suspendTime: 300', '  suspendTime: 300\n  suspendTimeOut: 60') // unknown key
-      .replace('        cpus: 4\n', '') // missing required field (gpu shape)
+      .replace('[g5.xlarge, g4dn.xlarge]', '[g5.xlarg, g4dn.xlarge]') // misspelt instance type
       .replace('maxNodes: 40', 'maxNodes: -1'); // out of range
     const broken = join(dir, 'broken.yaml');
     await writeFile(broken, text);
@@ -38,8 +40,8 @@ describe('citc validate', () => {
       `broken.yaml:${lineOf('suspendTimeOut')}:3: slurm.suspendTimeOut: expected one of the keys`,
     );
     expect(r.stderr).toContain('(did you mean suspendTimeout?)');
-    expect(r.stderr).toMatch(
-      /broken\.yaml:\d+:\d+: partitions\[1\]\.shapes\[0\]\.cpus: expected an integer from 1 to 1024 \(required\), found nothing/,
+    expect(r.stderr).toContain(
+      `broken.yaml:${lineOf('g5.xlarg,')}:25: partitions[1].shapes[0].instanceTypes[0]: expected a g5 type (EC2 has no g5.xlarg), found "g5.xlarg" (did you mean g5.xlarge?)`,
     );
     expect(r.stderr).toContain(
       `broken.yaml:${lineOf('maxNodes: -1')}:19: partitions[0].shapes[0].maxNodes: expected an integer from 1 to 10000, found -1`,
@@ -58,7 +60,9 @@ describe('citc validate', () => {
     await writeFile(bad, 'name: x\nprovider: [aws\n');
     const r = await runCli(['validate', bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/syntax\.yaml:\d+:\d+: \(top level\): expected valid YAML/);
+    expect(r.stderr).toMatch(
+      /syntax\.yaml:3:1: \(top level\): expected a \] closing the \[ before it, found a \[ \.\.\. that is never closed$/m,
+    );
   });
 
   it('gives --json output for scripts', async () => {

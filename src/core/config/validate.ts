@@ -28,7 +28,7 @@ export interface ValidationResult {
  * Pure: the caller reads the file and maps problems to lines.
  */
 export function validateClusterConfig(raw: unknown, overrides: readonly Override[] = []): ValidationResult {
-  const merged = applyOverrides(raw, overrides);
+  const { value: merged, problems: overrideProblems } = applyOverrides(raw, overrides);
   const kind = isPlainObject(merged) && isPlainObject(merged.provider) ? merged.provider.kind : undefined;
   const provider = kind === 'aws' || kind === 'gcp' ? (kind as ProviderKind) : undefined;
   const walked = walkSchema(merged, clusterSchema, { provider });
@@ -42,7 +42,7 @@ export function validateClusterConfig(raw: unknown, overrides: readonly Override
       severity: 'warning',
     }),
   );
-  const problems = [...walked.problems, ...checkRules(value), ...shapes.problems, ...placeholders];
+  const problems = [...overrideProblems, ...walked.problems, ...checkRules(value), ...shapes.problems, ...placeholders];
   const catalogued = new Map(shapes.filled.map((f) => [formatPath(f.path), f.origin]));
   const defaulted = walked.defaulted.map(formatPath);
 
