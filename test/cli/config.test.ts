@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../support/cli.js';
 
@@ -112,6 +112,9 @@ describe('citc init', () => {
     const first = await runCli(['init', '--provider', 'gcp', '--name', 'climate', target]);
     expect(first.code).toBe(0);
     const written = await readFile(target, 'utf8');
+    // The first line points editors (yaml-language-server) at the JSON Schema shipped with citc.
+    const schema = /^# yaml-language-server: \$schema=(\S+)\n/.exec(written)?.[1] ?? '';
+    expect(resolve(dirname(target), schema)).toBe(join(repoRoot, 'schema', 'citc.schema.json'));
     expect(written).toMatch(/^name: climate$/m);
     expect(written).toContain('# citc cluster file: an elastic Slurm cluster on Google Cloud.');
     expect((await runCli(['validate', target])).code).toBe(0);
@@ -124,7 +127,14 @@ describe('citc init', () => {
 
     const forced = await runCli(['init', '--force', target]);
     expect(forced.code).toBe(0);
-    expect(await readFile(target, 'utf8')).toBe(await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8'));
+    const example = await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8');
+    expect(await readFile(target, 'utf8')).toBe(`# yaml-language-server: $schema=${schema}\n${example}`);
+  });
+
+  it('names a directory given as FILE instead of failing on it', async () => {
+    const r = await runCli(['init', '--force', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^citc: USAGE: .*: this is a directory, not a file to write\. Give the file to write/);
   });
 
   it('rejects an invalid name and an unknown provider as usage errors', async () => {
