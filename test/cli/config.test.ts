@@ -65,6 +65,42 @@ describe('citc validate', () => {
     );
   });
 
+  it('--json on a file with five mistakes: every problem with file, line, column, path and message', async () => {
+    const text = fiveMistakes(await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8'));
+    const file = join(dir, 'five.yaml');
+    await writeFile(file, text);
+    const r = await runCli(['validate', file, '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('');
+    const { error } = JSON.parse(r.stdout);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: '5 problems in the cluster file', exitCode: 2 });
+    const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(error.problems).toEqual([
+      {
+        file,
+        line: lineOf('adminCidrs'),
+        column: 31,
+        path: 'network.adminCidrs[1]',
+        severity: 'error',
+        message: 'expected each CIDR once, found 198.18.7.0/24 again (adminCidrs[0])',
+        expected: 'each CIDR once',
+        found: '198.18.7.0/24 again (adminCidrs[0])',
+      },
+      expect.objectContaining({ line: lineOf('machineType'), path: 'management.machineType', severity: 'error' }),
+      expect.objectContaining({
+        line: lineOf('c5.2xlarge, c6g.2xlarge'),
+        path: 'partitions[0].shapes[0].instanceTypes',
+        message:
+          'expected types of one architecture (one compute image boots them all), found c5.2xlarge (x86_64), c6g.2xlarge (arm64)',
+      }),
+      expect.objectContaining({ line: lineOf('cpus: 512'), column: 15, path: 'partitions[0].shapes[0].cpus' }),
+      expect.objectContaining({
+        path: 'partitions[1].shapes[0].gpus.count',
+        message: 'expected at most 1: g5.xlarge (the type of this shape with the fewest) has 1 GPU, found 4',
+      }),
+    ]);
+  });
+
   it('gives --json output for scripts', async () => {
     const r = await runCli(['validate', 'examples/gcp.yaml', '--json']);
     expect(r.code).toBe(0);
@@ -142,3 +178,14 @@ describe('citc init', () => {
     expect((await runCli(['init', '--provider', 'azure', join(dir, 'y.yaml')])).code).toBe(2);
   });
 });
+
+/** The aws example with its placeholders replaced and five mistakes made. */
+function fiveMistakes(example: string): string {
+  return example
+    .replace('adminCidrs: [203.0.113.0/24]', 'adminCidrs: [198.18.7.0/24, 198.18.7.0/24]')
+    .replace('ExampleKeyReplaceMe', 'ReallyAlicesOwnKeyAbc')
+    .replace('machineType: t3.medium', 'machineType: t3.meduim')
+    .replace('[c5.2xlarge, c5a.2xlarge, c6i.2xlarge]', '[c5.2xlarge, c6g.2xlarge]')
+    .replace('        cpus: 8\n', '        cpus: 512\n')
+    .replace('gpus: { count: 1 }', 'gpus: { count: 4 }');
+}
