@@ -87,13 +87,13 @@ describe('citc validate', () => {
         found: '198.18.7.0/24 again (adminCidrs[0])',
       },
       expect.objectContaining({ line: lineOf('machineType'), path: 'management.machineType', severity: 'error' }),
-      expect.objectContaining({
-        line: lineOf('c5.2xlarge, c6g.2xlarge'),
-        path: 'partitions[0].shapes[0].instanceTypes',
-        message:
-          'expected types of one architecture (one compute image boots them all), found c5.2xlarge (x86_64), c6g.2xlarge (arm64)',
-      }),
       expect.objectContaining({ line: lineOf('cpus: 512'), column: 15, path: 'partitions[0].shapes[0].cpus' }),
+      expect.objectContaining({
+        line: lineOf('c6a.4xlrage'),
+        path: 'partitions[0].shapes[1].instanceTypes[1]',
+        message: 'expected a c6a type (EC2 has no c6a.4xlrage), found "c6a.4xlrage" (did you mean c6a.4xlarge?)',
+        hint: 'did you mean c6a.4xlarge?',
+      }),
       expect.objectContaining({
         path: 'partitions[1].shapes[0].gpus.count',
         message: 'expected at most 1: g5.xlarge (the type of this shape with the fewest) has 1 GPU, found 4',
@@ -185,7 +185,7 @@ function fiveMistakes(example: string): string {
     .replace('adminCidrs: [203.0.113.0/24]', 'adminCidrs: [198.18.7.0/24, 198.18.7.0/24]')
     .replace('ExampleKeyReplaceMe', 'ReallyAlicesOwnKeyAbc')
     .replace('machineType: t3.medium', 'machineType: t3.meduim')
-    .replace('[c5.2xlarge, c5a.2xlarge, c6i.2xlarge]', '[c5.2xlarge, c6g.2xlarge]')
+    .replace('[c6i.4xlarge, c6a.4xlarge]', '[c6i.4xlarge, c6a.4xlrage]')
     .replace('        cpus: 8\n', '        cpus: 512\n')
     .replace('gpus: { count: 1 }', 'gpus: { count: 4 }');
 }

@@ -1,4 +1,11 @@
-import { familyOf, isCataloguedFamily, type MachineType, machineType, machineTypes } from '../catalog/index.js';
+import {
+  type Architecture,
+  familyOf,
+  isCataloguedFamily,
+  type MachineType,
+  machineType,
+  machineTypes,
+} from '../catalog/index.js';
 import { type ConfigProblem, editDistance, type FieldPath } from './problem.js';
 import type { LooseConfig } from './rules.js';
 import type { ProviderKind } from './types.js';
@@ -11,6 +18,9 @@ import type { ProviderKind } from './types.js';
 export function schedulableMemoryMb(memoryMib: number): number {
   return Math.max(Math.floor(memoryMib * 0.95) - 512, Math.floor(memoryMib / 2));
 }
+
+/** What the images citc builds boot on: src/render/base-images.ts picks x86_64 base images only. */
+export const IMAGE_ARCHITECTURES: readonly Architecture[] = ['x86_64'];
 
 /** A value citc filled in from the catalogue, for `config show`'s sources. */
 export interface Filled {
@@ -137,6 +147,15 @@ type Report = (severity: 'error' | 'warning', path: FieldPath, expected: string,
  */
 function lookup(kind: ProviderKind, name: string, path: FieldPath, report: Report): MachineType | undefined {
   const type = machineType(kind, name);
+  if (type && !IMAGE_ARCHITECTURES.includes(type.architecture)) {
+    const archs = IMAGE_ARCHITECTURES.join(' or ');
+    report(
+      'error',
+      path,
+      `an ${archs} type: citc builds its images for ${archs} only`,
+      `"${name}" (${type.architecture})`,
+    );
+  }
   if (type) return type;
   const family = familyOf(kind, name);
   if (isCataloguedFamily(kind, family)) {

@@ -92,9 +92,16 @@ describe('shapes against the catalogue', () => {
     expect(validateClusterConfig(raw).config).toBeDefined();
   });
 
-  it('Arm and x86 types in one shape are an error', () => {
+  it('Arm and x86 types in one shape are an error, and Arm types anywhere (the images are x86_64)', () => {
     expect(problemsOf(cluster({ instanceTypes: ['c6g.xlarge', 'c5.xlarge'], cpus: 4, memoryMb: 7000 }))).toEqual([
+      'partitions[0].shapes[0].instanceTypes[0]: error: an x86_64 type: citc builds its images for x86_64 only / "c6g.xlarge" (arm64)',
       'partitions[0].shapes[0].instanceTypes: error: types of one architecture (one compute image boots them all) / c6g.xlarge (arm64), c5.xlarge (x86_64)',
+    ]);
+    const raw = { ...cluster({ instanceTypes: ['t2a-standard-4'], cpus: 4, memoryMb: 7000 }, 'gcp') };
+    raw.management = { machineType: 't2a-standard-1' };
+    expect(problemsOf(raw)).toEqual([
+      'management.machineType: error: an x86_64 type: citc builds its images for x86_64 only / "t2a-standard-1" (arm64)',
+      'partitions[0].shapes[0].instanceTypes[0]: error: an x86_64 type: citc builds its images for x86_64 only / "t2a-standard-4" (arm64)',
     ]);
   });
 
