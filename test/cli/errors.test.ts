@@ -37,6 +37,14 @@ describe('errors: one line with a code, what failed and what to do', () => {
     );
   });
 
+  it('deploy --dryrun suggests --dry-run', async () => {
+    const r = await runCli(['deploy', 'examples/aws.yaml', '--dryrun']);
+    expect(r.code).toBe(2);
+    expect(expectOneLine(r, 'USAGE')).toBe(
+      'citc: USAGE: deploy: Nonexistent flag: --dryrun. Did you mean --dry-run? See `citc deploy --help`.',
+    );
+  });
+
   it('a missing required argument and a bad option value are usage errors too', async () => {
     const missing = await runCli(['hostlist', 'expand']);
     expect(missing.code).toBe(2);
