@@ -48,7 +48,9 @@ export abstract class CitcCommand extends Command {
     const error = toCitcError(err, this.id, flagNamesOf(this.ctor));
     if (this.jsonEnabled()) this.logJson(errorJson(error));
     else process.stderr.write(`citc: ${error.code}: ${error.toLine()}\n`);
-    if (this.debugEnabled() && !(err instanceof CitcError)) process.stderr.write(`${err.stack ?? err}\n`);
+    // With --debug, the stack of what went wrong: the error itself, or what a CitcError wraps.
+    const stack = err instanceof CitcError ? (err.cause as Error | undefined)?.stack : (err.stack ?? String(err));
+    if (stack && this.debugEnabled()) process.stderr.write(`${stack}\n`);
     this.exit(error.exitCode);
   }
 
@@ -77,7 +79,6 @@ export abstract class ClusterCommand extends CitcCommand {
       summary:
         'Override a field of the cluster file: PATH=VALUE (e.g. partitions[0].shapes[0].maxNodes=4). Repeatable.',
       multiple: true,
-      default: [],
       helpGroup: 'CLUSTER',
     }),
   };
