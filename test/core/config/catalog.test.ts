@@ -189,6 +189,9 @@ describe('admin CIDRs, users and placeholders', () => {
       .map((p) => [formatPath(p.path), p.severity]);
     expect(warned).toEqual(expect.arrayContaining(paths.map((p) => [p, 'warning'])));
     expect(warned).toHaveLength(paths.length);
+    // Deploy's preflight calls it with the validated config.
+    const { config } = validateClusterConfig(raw);
+    expect(config && findPlaceholders(config).map((p) => formatPath(p.path))).toEqual(paths);
   });
 
   it('a real address range is no placeholder, nor is 0.0.0.0/0', () => {
