@@ -161,6 +161,11 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
 
 type Report = (path: FieldPath, expected: string, found: string, hint?: string) => void;
 
+/** Whether a name has the form of the provider's types (`c5.large`, `n2-standard-4`); checkRules reports it if not. */
+export function looksLikeMachineType(kind: ProviderKind, name: string): boolean {
+  return MACHINE_TYPE[kind].pattern.test(name);
+}
+
 function checkMachineType(kind: ProviderKind, type: string, path: FieldPath, error: Report, other?: ProviderKind) {
   const fmt = MACHINE_TYPE[kind];
   if (fmt.pattern.test(type)) return;

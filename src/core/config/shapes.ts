@@ -7,7 +7,7 @@ import {
   machineTypes,
 } from '../catalog/index.js';
 import { type ConfigProblem, editDistance, type FieldPath } from './problem.js';
-import type { LooseConfig } from './rules.js';
+import { type LooseConfig, looksLikeMachineType } from './rules.js';
 import type { ProviderKind } from './types.js';
 
 /**
@@ -146,6 +146,8 @@ type Report = (severity: 'error' | 'warning', path: FieldPath, expected: string,
  * whole (so the type does not exist: a typo, with the nearest name), else a warning (a type newer than citc).
  */
 function lookup(kind: ProviderKind, name: string, path: FieldPath, report: Report): MachineType | undefined {
+  // A name not even of the provider's form is checkRules' error already.
+  if (!looksLikeMachineType(kind, name)) return undefined;
   const type = machineType(kind, name);
   if (type && !IMAGE_ARCHITECTURES.includes(type.architecture)) {
     const archs = IMAGE_ARCHITECTURES.join(' or ');

@@ -152,6 +152,12 @@ describe('shapes against the catalogue', () => {
     ]);
   });
 
+  it('a name of the other cloud is one error (its form), not also a catalogue warning', () => {
+    expect(problemsOf(cluster({ instanceTypes: ['n2-standard-4'], cpus: 2, memoryMb: 3000 }))).toEqual([
+      'partitions[0].shapes[0].instanceTypes[0]: error: an aws type such as c5.large / "n2-standard-4" (that is a gcp type)',
+    ]);
+  });
+
   it('checks the management node type too', () => {
     const raw = { ...cluster({ instanceTypes: ['c5.large'] }), management: { machineType: 't3.meduim' } };
     expect(problemsOf(raw)).toEqual([
