@@ -124,6 +124,20 @@ export function checkShapes(c: LooseConfig): { problems: ConfigProblem[]; filled
             `a type that comes with its GPUs (g2 with L4, a2 with A100): ${fewest.name} has none until one is attached, and citc does not attach GPUs`,
             `gpus.count ${wanted}`,
           );
+        } else if (wanted <= gpuCount(fewest) && shape.gpus?.type !== undefined) {
+          // The gres type is only a label to Slurm, but one that names the wrong GPU misleads every user.
+          const claimed = shape.gpus.type;
+          const other = known.find(
+            (t) => t.gpus && !t.gpus.type.startsWith(claimed) && !claimed.startsWith(t.gpus.type),
+          );
+          if (other?.gpus) {
+            report(
+              'warning',
+              [...at, 'gpus', 'type'],
+              `the GPU of the types (${other.name} has ${other.gpus.type})`,
+              `"${claimed}"`,
+            );
+          }
         } else if (wanted > gpuCount(fewest)) {
           const has = gpuCount(fewest) === 0 ? 'no GPU' : `${gpuCount(fewest)} GPU${gpuCount(fewest) > 1 ? 's' : ''}`;
           report(

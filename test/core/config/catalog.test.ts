@@ -125,6 +125,14 @@ describe('shapes against the catalogue', () => {
       'partitions[0].shapes[0].gpus.count: error: at most 0: c5.xlarge (the type of this shape with the fewest) has no GPU / 1',
     ]);
     expect(gpus(['g4dn.12xlarge'], 4)).toEqual([]);
+    const typed = (type: string) =>
+      problemsOf(
+        cluster({ instanceTypes: ['g2-standard-8'], cpus: 4, memoryMb: 7000, gpus: { count: 1, type } }, 'gcp'),
+      );
+    expect(typed('l4')).toEqual([]);
+    expect(typed('a100')).toEqual([
+      'partitions[0].shapes[0].gpus.type: warning: the GPU of the types (g2-standard-8 has l4) / "a100"',
+    ]);
     expect(gpus(['n1-standard-8'], 1, 'gcp')).toEqual([
       'partitions[0].shapes[0].gpus: warning: a type that comes with its GPUs (g2 with L4, a2 with A100): n1-standard-8 has none until one is attached, and citc does not attach GPUs / gpus.count 1',
     ]);
