@@ -1,9 +1,19 @@
-// Regenerates the citc.yaml field reference in README.md from the schema: `npm run docs`.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Regenerates what is made from the schema: the citc.yaml field reference in README.md and the JSON
+// Schema editors use (schema/citc.schema.json): `npm run docs`.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { clusterJsonSchemaText } from '../src/core/config/json-schema.js';
 import { withConfigReference } from '../src/core/config/readme.js';
 
-const path = new URL('../README.md', import.meta.url);
-const before = readFileSync(path, 'utf8');
-const after = withConfigReference(before);
-if (after !== before) writeFileSync(path, after);
-console.log(after === before ? 'README.md is up to date' : 'README.md updated');
+function update(url: URL, make: (before: string) => string): void {
+  let before = '';
+  try {
+    before = readFileSync(url, 'utf8');
+  } catch {}
+  const after = make(before);
+  if (after !== before) writeFileSync(url, after);
+  console.log(`${url.pathname.split('/').slice(-2).join('/')} ${after === before ? 'is up to date' : 'updated'}`);
+}
+
+update(new URL('../README.md', import.meta.url), withConfigReference);
+mkdirSync(new URL('../schema/', import.meta.url), { recursive: true });
+update(new URL('../schema/citc.schema.json', import.meta.url), () => clusterJsonSchemaText());

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLError } from 'yaml';
 import { overridesFromEnv, overridesFromFlags } from '../core/config/overrides.js';
 import { ConfigError, type FieldPath, type LocatedProblem, type Position } from '../core/config/problem.js';
 import type { ClusterConfig } from '../core/config/types.js';
@@ -31,15 +31,24 @@ export async function loadEffectiveConfig(path: string, options: LoadOptions = {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new CitcError('CONFIG_NOT_FOUND', missing ? 'no such cluster file' : 'cannot read the cluster file', {
-      subject: file,
-      remedy: missing ? 'Create one with `citc init` or pass the path of yours.' : String(cause),
-      exitCode: ExitCode.usage,
-      cause,
-    });
+    throw unreadable(file, cause);
   }
   return parseEffectiveConfig(text, file, options);
+}
+
+/** Why a cluster file cannot be read, and what to do about it, in one line. */
+function unreadable(file: string, cause: unknown): CitcError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const [message, remedy] =
+    code === 'ENOENT'
+      ? ['no such cluster file', 'Create one with `citc init` or pass the path of yours.']
+      : code === 'EISDIR'
+        ? ['this is a directory, not a cluster file', `Pass the file itself, e.g. ${file}/citc.yaml.`]
+        : code === 'EACCES' || code === 'EPERM'
+          ? ['no permission to read the cluster file', 'Check its permissions, or run citc as its owner.']
+          : [`cannot read the cluster file (${code ?? String(cause)})`, 'Check the path and the file.'];
+  const error = code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_UNREADABLE';
+  return new CitcError(error, message, { subject: file, remedy, exitCode: ExitCode.usage, cause });
 }
 
 /** The same, for text already read: `file` is only used in messages. */
@@ -51,18 +60,11 @@ export function parseEffectiveConfig(text: string, file: string, options: LoadOp
     return { line, column: col };
   };
 
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({
-        file,
-        path: [],
-        expected: 'valid YAML',
-        found: e.message.split('\n')[0] ?? e.code,
-        severity: 'error',
-        position: at(e.pos[0]),
-      })),
-    );
+  // The first syntax error only: the ones after it usually follow from it.
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const { expected, found } = yamlProblem(syntax, text);
+    throw new ConfigError(file, [{ file, path: [], expected, found, severity: 'error', position: at(syntax.pos[0]) }]);
   }
 
   const flags = overridesFromFlags(options.sets ?? []);
@@ -79,6 +81,32 @@ export function parseEffectiveConfig(text: string, file: string, options: LoadOp
     sources.set(key, position ? { ...source, position } : source);
   }
   return { file, config: result.config, warnings: problems, sources };
+}
+
+/** A YAML parser error in the words of a person editing the file, not of the parser. */
+function yamlProblem(e: YAMLError, text: string): { expected: string; found: string } {
+  const key = JSON.stringify((text.slice(e.pos[0]).split('\n')[0] ?? '').split(':')[0]?.trim() ?? '');
+  if (e.message.startsWith('Flow sequence') || e.message.startsWith('Flow map')) {
+    const [open, close] = e.message.startsWith('Flow map') ? ['{', '}'] : ['[', ']'];
+    return { expected: `a ${close} closing the ${open} before it`, found: `a ${open} ... that is never closed` };
+  }
+  switch (e.code) {
+    case 'BAD_INDENT':
+    case 'MULTILINE_IMPLICIT_KEY':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return {
+        expected: 'the keys of one mapping in one column, and nested ones indented under their parent key',
+        found: 'a line indented differently from the lines around it',
+      };
+    case 'TAB_AS_INDENT':
+      return { expected: 'spaces for indentation', found: 'a tab' };
+    case 'DUPLICATE_KEY':
+      return { expected: 'each key once in a mapping', found: `${key} again` };
+    case 'MULTIPLE_DOCS':
+      return { expected: 'one YAML document', found: 'a second document after "---"' };
+    default:
+      return { expected: 'valid YAML', found: e.message.split('\n')[0]?.replace(/\.$/, '') ?? e.code };
+  }
 }
 
 /** The validated cluster of a file, with defaults applied. */

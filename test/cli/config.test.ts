@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../support/cli.js';
 
@@ -10,9 +10,11 @@ beforeAll(async () => {
 });
 
 describe('citc validate', () => {
-  it.each(['aws', 'gcp'])('accepts the shipped %s example', async (provider) => {
+  it.each(['aws', 'gcp'])('accepts the shipped %s example, warning only about its placeholders', async (provider) => {
     const r = await runCli(['validate', `examples/${provider}.yaml`]);
-    expect(r.stderr).toBe('');
+    for (const line of r.stderr.trimEnd().split('\n')) {
+      expect(line).toMatch(/: warning: (.* found the example's placeholder |partitions\[1\]\.shapes\[0\]\.gpus: )/);
+    }
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`cluster hpc-${provider} on ${provider} .* is valid`));
   });
@@ -21,7 +23,7 @@ describe('citc validate', () => {
     const text = (await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8'))
       .replace('diskGb: 50', 'diskGb: fifty') // wrong type
       .replace('  suspendTime: 300', '  suspendTime: 300\n  suspendTimeOut: 60') // unknown key
-      .replace('        cpus: 4\n', '') // missing required field (gpu shape)
+      .replace('[g5.xlarge, g4dn.xlarge]', '[g5.xlarg, g4dn.xlarge]') // misspelt instance type
       .replace('maxNodes: 40', 'maxNodes: -1'); // out of range
     const broken = join(dir, 'broken.yaml');
     await writeFile(broken, text);
@@ -38,8 +40,8 @@ describe('citc validate', () => {
       `broken.yaml:${lineOf('suspendTimeOut')}:3: slurm.suspendTimeOut: expected one of the keys`,
     );
     expect(r.stderr).toContain('(did you mean suspendTimeout?)');
-    expect(r.stderr).toMatch(
-      /broken\.yaml:\d+:\d+: partitions\[1\]\.shapes\[0\]\.cpus: expected an integer from 1 to 1024 \(required\), found nothing/,
+    expect(r.stderr).toContain(
+      `broken.yaml:${lineOf('g5.xlarg,')}:25: partitions[1].shapes[0].instanceTypes[0]: expected a g5 type (EC2 has no g5.xlarg), found "g5.xlarg" (did you mean g5.xlarge?)`,
     );
     expect(r.stderr).toContain(
       `broken.yaml:${lineOf('maxNodes: -1')}:19: partitions[0].shapes[0].maxNodes: expected an integer from 1 to 10000, found -1`,
@@ -58,7 +60,45 @@ describe('citc validate', () => {
     await writeFile(bad, 'name: x\nprovider: [aws\n');
     const r = await runCli(['validate', bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/syntax\.yaml:\d+:\d+: \(top level\): expected valid YAML/);
+    expect(r.stderr).toMatch(
+      /syntax\.yaml:3:1: \(top level\): expected a \] closing the \[ before it, found a \[ \.\.\. that is never closed$/m,
+    );
+  });
+
+  it('--json on a file with five mistakes: every problem with file, line, column, path and message', async () => {
+    const text = fiveMistakes(await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8'));
+    const file = join(dir, 'five.yaml');
+    await writeFile(file, text);
+    const r = await runCli(['validate', file, '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('');
+    const { error } = JSON.parse(r.stdout);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: '5 problems in the cluster file', exitCode: 2 });
+    const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(error.problems).toEqual([
+      {
+        file,
+        line: lineOf('adminCidrs'),
+        column: 31,
+        path: 'network.adminCidrs[1]',
+        severity: 'error',
+        message: 'expected each CIDR once, found 198.18.7.0/24 again (adminCidrs[0])',
+        expected: 'each CIDR once',
+        found: '198.18.7.0/24 again (adminCidrs[0])',
+      },
+      expect.objectContaining({ line: lineOf('machineType'), path: 'management.machineType', severity: 'error' }),
+      expect.objectContaining({ line: lineOf('cpus: 512'), column: 15, path: 'partitions[0].shapes[0].cpus' }),
+      expect.objectContaining({
+        line: lineOf('c6a.4xlrage'),
+        path: 'partitions[0].shapes[1].instanceTypes[1]',
+        message: 'expected a c6a type (EC2 has no c6a.4xlrage), found "c6a.4xlrage" (did you mean c6a.4xlarge?)',
+        hint: 'did you mean c6a.4xlarge?',
+      }),
+      expect.objectContaining({
+        path: 'partitions[1].shapes[0].gpus.count',
+        message: 'expected at most 1: g5.xlarge (the type of this shape with the fewest) has 1 GPU, found 4',
+      }),
+    ]);
   });
 
   it('gives --json output for scripts', async () => {
@@ -108,6 +148,9 @@ describe('citc init', () => {
     const first = await runCli(['init', '--provider', 'gcp', '--name', 'climate', target]);
     expect(first.code).toBe(0);
     const written = await readFile(target, 'utf8');
+    // The first line points editors (yaml-language-server) at the JSON Schema shipped with citc.
+    const schema = /^# yaml-language-server: \$schema=(\S+)\n/.exec(written)?.[1] ?? '';
+    expect(resolve(dirname(target), schema)).toBe(join(repoRoot, 'schema', 'citc.schema.json'));
     expect(written).toMatch(/^name: climate$/m);
     expect(written).toContain('# citc cluster file: an elastic Slurm cluster on Google Cloud.');
     expect((await runCli(['validate', target])).code).toBe(0);
@@ -120,7 +163,14 @@ describe('citc init', () => {
 
     const forced = await runCli(['init', '--force', target]);
     expect(forced.code).toBe(0);
-    expect(await readFile(target, 'utf8')).toBe(await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8'));
+    const example = await readFile(join(repoRoot, 'examples/aws.yaml'), 'utf8');
+    expect(await readFile(target, 'utf8')).toBe(`# yaml-language-server: $schema=${schema}\n${example}`);
+  });
+
+  it('names a directory given as FILE instead of failing on it', async () => {
+    const r = await runCli(['init', '--force', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^citc: USAGE: .*: this is a directory, not a file to write\. Give the file to write/);
   });
 
   it('rejects an invalid name and an unknown provider as usage errors', async () => {
@@ -128,3 +178,14 @@ describe('citc init', () => {
     expect((await runCli(['init', '--provider', 'azure', join(dir, 'y.yaml')])).code).toBe(2);
   });
 });
+
+/** The aws example with its placeholders replaced and five mistakes made. */
+function fiveMistakes(example: string): string {
+  return example
+    .replace('adminCidrs: [203.0.113.0/24]', 'adminCidrs: [198.18.7.0/24, 198.18.7.0/24]')
+    .replace('ExampleKeyReplaceMe', 'ReallyAlicesOwnKeyAbc')
+    .replace('machineType: t3.medium', 'machineType: t3.meduim')
+    .replace('[c6i.4xlarge, c6a.4xlarge]', '[c6i.4xlarge, c6a.4xlrage]')
+    .replace('        cpus: 8\n', '        cpus: 512\n')
+    .replace('gpus: { count: 1 }', 'gpus: { count: 4 }');
+}

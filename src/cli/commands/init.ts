@@ -1,8 +1,7 @@
-import { constants } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { examplePath } from '../../config/examples.js';
+import { examplePath, schemaPath } from '../../config/examples.js';
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { CLUSTER_NAME } from '../../core/naming.js';
 import { CitcCommand, configPathOf } from '../base.js';
@@ -10,7 +9,7 @@ import { CitcCommand, configPathOf } from '../base.js';
 export default class Init extends CitcCommand {
   static override summary = 'Write a commented cluster file to start from';
   static override description =
-    'Writes the shipped example for AWS or Google Cloud (the same files as examples/*.yaml) to FILE (default ./citc.yaml). It refuses to overwrite an existing file unless --force is given.';
+    "Writes the shipped example for AWS or Google Cloud (the same files as examples/*.yaml) to FILE (default ./citc.yaml), with a first line that points editors using yaml-language-server (VS Code's YAML extension, Neovim, Helix) at citc's JSON Schema, so they complete and check the fields. It refuses to overwrite an existing file unless --force is given.";
   static override examples = [
     '<%= config.bin %> init',
     '<%= config.bin %> init --provider gcp --name climate gcp.yaml',
@@ -26,7 +25,7 @@ export default class Init extends CitcCommand {
     force: Flags.boolean({ summary: 'Overwrite an existing file.', default: false }),
   };
 
-  async run(): Promise<{ file: string; provider: string }> {
+  async run(): Promise<{ file: string; provider: string; schema: string }> {
     const { args, flags } = await this.parse(Init);
     const target = configPathOf(args.file, undefined);
     const provider = flags.provider as 'aws' | 'gcp';
@@ -37,15 +36,26 @@ export default class Init extends CitcCommand {
         exitCode: ExitCode.usage,
       });
     }
+    if ((await stat(target).catch(() => undefined))?.isDirectory()) {
+      throw new CitcError('USAGE', 'this is a directory, not a file to write', {
+        subject: target,
+        remedy: `Give the file to write, e.g. citc init ${relative(process.cwd(), target) || '.'}/citc.yaml.`,
+        exitCode: ExitCode.usage,
+      });
+    }
+    const example = await readFile(examplePath(provider), 'utf8').catch((cause) => {
+      throw new CitcError('EXAMPLE_MISSING', 'the example cluster file shipped with citc cannot be read', {
+        subject: examplePath(provider),
+        remedy: 'Reinstall citc (npm ci in a checkout, or npm install citc).',
+        cause,
+      });
+    });
+    const schema = relative(dirname(target), schemaPath());
+    const named = flags.name === undefined ? example : example.replace(/^name: .*$/m, `name: ${flags.name}`);
+    const text = `# yaml-language-server: $schema=${schema}\n${named}`;
     await mkdir(dirname(target), { recursive: true });
-    const source = examplePath(provider);
     try {
-      if (flags.name === undefined) {
-        await copyFile(source, target, flags.force ? 0 : constants.COPYFILE_EXCL);
-      } else {
-        const text = (await readFile(source, 'utf8')).replace(/^name: .*$/m, `name: ${flags.name}`);
-        await writeFile(target, text, { flag: flags.force ? 'w' : 'wx' });
-      }
+      await writeFile(target, text, { flag: flags.force ? 'w' : 'wx' });
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new CitcError('FILE_EXISTS', 'the file exists already', {
@@ -57,6 +67,6 @@ export default class Init extends CitcCommand {
       throw cause;
     }
     this.log(`Wrote ${target} (${provider}). Edit it, then run: citc validate ${args.file ?? ''}`.trimEnd());
-    return { file: target, provider };
+    return { file: target, provider, schema };
   }
 }

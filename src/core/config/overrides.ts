@@ -116,10 +116,39 @@ function coerce(field: Field | undefined, text: string): unknown {
   }
 }
 
-/** Writes the overrides into a copy of the parsed file, creating mappings on the way. */
-export function applyOverrides(raw: unknown, overrides: readonly Override[]): unknown {
+/**
+ * Writes the overrides into a copy of the parsed file, creating mappings on the way. An index past the
+ * end of a list is a problem, not a list with holes: `--set` changes items the file has.
+ */
+export function applyOverrides(
+  raw: unknown,
+  overrides: readonly Override[],
+): { value: unknown; problems: ConfigProblem[] } {
   const root: Record<string, unknown> = isPlainObject(raw) ? structuredClone(raw) : {};
-  for (const { path, value } of overrides) {
+  const problems: ConfigProblem[] = [];
+  for (const { path, value, origin } of overrides) {
+    const outOfRange = path.findIndex((part, i) => {
+      if (typeof part !== 'number') return false;
+      const list = valueAt(root, path.slice(0, i));
+      return !Array.isArray(list) || part >= list.length;
+    });
+    if (outOfRange >= 0) {
+      const listPath = path.slice(0, outOfRange);
+      const list = valueAt(root, listPath);
+      const size = Array.isArray(list) ? list.length : 0;
+      problems.push({
+        path: path.slice(0, outOfRange + 1),
+        expected:
+          size > 0
+            ? `an index from 0 to ${size - 1} (${formatPath(listPath)} has ${size})`
+            : `an index of a list the file has (${formatPath(listPath)} has none)`,
+        found: `[${path[outOfRange]}]`,
+        hint: 'add the item to the file; --set changes items that exist',
+        severity: 'error',
+        origin,
+      });
+      continue;
+    }
     let node: Record<string, unknown> | unknown[] = root;
     for (let i = 0; i < path.length - 1; i++) {
       const key = path[i] as string | number;
@@ -132,5 +161,14 @@ export function applyOverrides(raw: unknown, overrides: readonly Override[]): un
     }
     (node as Record<string | number, unknown>)[path[path.length - 1] as string | number] = value;
   }
-  return root;
+  return { value: root, problems };
+}
+
+function valueAt(root: unknown, path: FieldPath): unknown {
+  let node = root;
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[part];
+  }
+  return node;
 }

@@ -29,7 +29,7 @@ export function configReference(): string {
 function defaultText(field: Field, required: boolean): string {
   if (required) return '**required**';
   const d = field.default;
-  if (d === undefined) return '—';
+  if (d === undefined) return field.defaultDoc ?? '—';
   if (typeof d === 'function') {
     const aws = d({ provider: 'aws' });
     const gcp = d({ provider: 'gcp' });

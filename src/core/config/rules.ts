@@ -1,4 +1,4 @@
-import { formatCidr, isPrivate, networkOf, parseCidr } from './cidr.js';
+import { contains, formatCidr, isPrivate, networkOf, parseCidr } from './cidr.js';
 import type { ConfigProblem, FieldPath } from './problem.js';
 import { describeValue } from './problem.js';
 import type { ClusterConfig, ProviderKind } from './types.js';
@@ -92,6 +92,7 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
       warn(['network', 'adminCidrs', i], 'a narrow range', '0.0.0.0/0: SSH open to the whole internet');
     }
   });
+  checkAdminOverlaps(c.network?.adminCidrs ?? [], error, warn);
 
   if (kind && c.management?.machineType !== undefined) {
     checkMachineType(kind, c.management.machineType, ['management', 'machineType'], error);
@@ -148,6 +149,9 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
     error(['partitions'], `at most ${MAX_TOTAL_NODES} nodes in all (sum of maxNodes)`, String(total));
   }
 
+  if (c.users !== undefined && c.users.length === 0) {
+    warn(['users'], 'at least one user with an SSH key', 'an empty list: only the image’s admin user can log in');
+  }
   duplicates(
     (c.users ?? []).map((u) => u?.name),
     (i, n) => error(['users', i, 'name'], 'each user once', `"${n}" again`),
@@ -159,6 +163,11 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
 }
 
 type Report = (path: FieldPath, expected: string, found: string, hint?: string) => void;
+
+/** Whether a name has the form of the provider's types (`c5.large`, `n2-standard-4`); checkRules reports it if not. */
+export function looksLikeMachineType(kind: ProviderKind, name: string): boolean {
+  return MACHINE_TYPE[kind].pattern.test(name);
+}
 
 function checkMachineType(kind: ProviderKind, type: string, path: FieldPath, error: Report, other?: ProviderKind) {
   const fmt = MACHINE_TYPE[kind];
@@ -184,6 +193,28 @@ function checkTag(kind: ProviderKind, key: string, value: string, error: Report)
   } else if (!/^[a-z0-9_-]{0,63}$/.test(value)) {
     error(path, 'a gcp label value: up to 63 lowercase letters, digits, _ or -', `"${value}"`);
   }
+}
+
+/** The same CIDR twice is a mistake; one inside another is harmless but says the file is not what was meant. */
+function checkAdminOverlaps(texts: readonly (string | undefined)[], error: Report, warn: Report) {
+  const cidrs = texts.map((t) => (t === undefined ? undefined : parseCidr(t)));
+  cidrs.forEach((a, i) => {
+    if (!a || networkOf(a).address !== a.address) return;
+    for (let j = 0; j < i; j++) {
+      const b = cidrs[j];
+      if (!b || networkOf(b).address !== b.address) continue;
+      const path = ['network', 'adminCidrs', i];
+      if (a.address === b.address && a.prefix === b.prefix) {
+        error(path, 'each CIDR once', `${texts[i]} again (adminCidrs[${j}])`);
+        return;
+      }
+      if (contains(b, a) || contains(a, b)) {
+        const [inner, outer] = contains(b, a) ? [i, j] : [j, i];
+        warn(path, 'ranges that do not overlap', `${texts[inner]} is inside ${texts[outer]} (adminCidrs[${outer}])`);
+        return;
+      }
+    }
+  });
 }
 
 function duplicates(names: readonly (string | undefined)[], report: (i: number, name: string) => void) {

@@ -13,6 +13,8 @@ interface Base<T> {
   doc: string;
   /** A value filled in when the field is absent; a required field has none. */
   default?: Default<T>;
+  /** How a default computed elsewhere (not in `default`) reads in the README. */
+  defaultDoc?: string;
   required?: boolean;
 }
 export interface StringField extends Base<string> {
@@ -76,13 +78,19 @@ const shape: ObjectField = {
       items: { type: 'string', doc: 'An instance/machine type.' },
       doc: 'Instance (aws) or machine (gcp) types in order of preference; resume fails over along it.',
     },
-    cpus: { type: 'integer', required: true, min: 1, max: 1024, doc: 'CPUs Slurm schedules per node.' },
+    cpus: {
+      type: 'integer',
+      min: 1,
+      max: 1024,
+      defaultDoc: 'the vCPUs of the smallest type',
+      doc: 'CPUs Slurm schedules per node; left out, citc takes them from its catalogue of types.',
+    },
     memoryMb: {
       type: 'integer',
-      required: true,
       min: 1,
       max: 32 * 1024 * 1024,
-      doc: 'Memory Slurm schedules per node in MB (RealMemory): leave room for the OS.',
+      defaultDoc: '95 % of the smallest type’s memory less 512',
+      doc: 'Memory Slurm schedules per node in MiB (RealMemory): leave room for the OS. Left out, citc fills it from its catalogue.',
     },
     gpus,
     spot: { type: 'boolean', default: false, doc: 'Spot (aws) / Spot VM (gcp) instead of on-demand.' },

@@ -1,12 +1,19 @@
 import { applyOverrides, type Override } from './overrides.js';
+import { findPlaceholders } from './placeholders.js';
 import { type ConfigProblem, type FieldPath, formatPath } from './problem.js';
 import { checkRules, type LooseConfig } from './rules.js';
 import { clusterSchema } from './schema.js';
+import { checkShapes } from './shapes.js';
 import type { ClusterConfig, ProviderKind } from './types.js';
 import { isPlainObject, walkSchema } from './walk.js';
 
 /** Where an effective value came from, lowest precedence first: default < file < env < flag. */
-export type ValueSource = { kind: 'default' } | { kind: 'file' } | { kind: 'env' | 'flag'; origin: string };
+export type ValueSource =
+  | { kind: 'default' }
+  | { kind: 'file' }
+  | { kind: 'env' | 'flag'; origin: string }
+  /** Filled from the catalogue of instance types (cpus, memoryMb). */
+  | { kind: 'catalog'; origin: string };
 
 export interface ValidationResult {
   /** Present only when there is no error (warnings allowed). */
@@ -21,12 +28,22 @@ export interface ValidationResult {
  * Pure: the caller reads the file and maps problems to lines.
  */
 export function validateClusterConfig(raw: unknown, overrides: readonly Override[] = []): ValidationResult {
-  const merged = applyOverrides(raw, overrides);
+  const { value: merged, problems: overrideProblems } = applyOverrides(raw, overrides);
   const kind = isPlainObject(merged) && isPlainObject(merged.provider) ? merged.provider.kind : undefined;
   const provider = kind === 'aws' || kind === 'gcp' ? (kind as ProviderKind) : undefined;
   const walked = walkSchema(merged, clusterSchema, { provider });
   const value = walked.value as LooseConfig;
-  const problems = [...walked.problems, ...checkRules(value)];
+  const shapes = checkShapes(value);
+  const placeholders = findPlaceholders(value).map(
+    (p): ConfigProblem => ({
+      path: p.path,
+      expected: `your own value: ${p.remedy}`,
+      found: `the example's placeholder ${JSON.stringify(p.value.length > 40 ? `…${p.value.slice(-30)}` : p.value)}`,
+      severity: 'warning',
+    }),
+  );
+  const problems = [...overrideProblems, ...walked.problems, ...checkRules(value), ...shapes.problems, ...placeholders];
+  const catalogued = new Map(shapes.filled.map((f) => [formatPath(f.path), f.origin]));
   const defaulted = walked.defaulted.map(formatPath);
 
   // With no partition marked default, the first one is (Slurm needs exactly one).
@@ -46,7 +63,9 @@ export function validateClusterConfig(raw: unknown, overrides: readonly Override
   for (const path of leaves(value)) {
     const key = formatPath(path);
     const origin = originOf(key, origins);
+    const fromCatalog = catalogued.get(key);
     if (origin) sources.set(key, { kind: origin.startsWith('env') ? 'env' : 'flag', origin });
+    else if (fromCatalog) sources.set(key, { kind: 'catalog', origin: fromCatalog });
     else if (defaulted.some((d) => key === d || key.startsWith(`${d}.`) || key.startsWith(`${d}[`))) {
       sources.set(key, { kind: 'default' });
     } else sources.set(key, { kind: 'file' });

@@ -7,9 +7,15 @@ function minimal(): Record<string, unknown> {
   return {
     name: 'demo',
     provider: { kind: 'aws', region: 'us-east-1', zones: ['us-east-1a'] },
-    network: { adminCidrs: ['192.0.2.0/24'] },
+    network: { adminCidrs: ['192.168.10.0/24'] },
     partitions: [
       { name: 'compute', shapes: [{ name: 'c5', instanceTypes: ['c5.large'], cpus: 2, memoryMb: 3000, maxNodes: 4 }] },
+    ],
+    users: [
+      {
+        name: 'alice',
+        sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@lab'],
+      },
     ],
   };
 }
