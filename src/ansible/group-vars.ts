@@ -33,6 +33,7 @@ export interface GroupVars {
   citc_storage_mounts: string[];
   citc_storage_server: string;
   citc_storage_export_prefix: string;
+  citc_storage_devices: string[];
   citc_users: { name: string; uid: number; admin: boolean; ssh_keys: string[] }[];
   citc_gres: boolean;
   citc_runtime_rendered: boolean;
@@ -43,6 +44,17 @@ export interface GroupVars {
   citc_node_arch: string;
   citc_node_archive: string;
   citc_node_sha512: string;
+}
+
+/**
+ * nfs: where the management node finds the shared disk, by an id that does not depend on the order the
+ * kernel saw the disks in: aws the NVMe serial (the volume id without its dash; Nitro instances), then
+ * the device name Xen instances give it; gcp the attached disk's device name.
+ */
+export function sharedDiskPaths(config: ClusterConfig, diskId: string | undefined): string[] {
+  if (config.provider.kind === 'gcp') return [`/dev/disk/by-id/google-${diskId || 'citc-shared'}`];
+  const serial = diskId ? [`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${diskId.replace('-', '')}`] : [];
+  return [...serial, '/dev/xvdf'];
 }
 
 /** Pure: every variable the roles read, from citc.yaml and the deploy outputs. */
@@ -71,6 +83,7 @@ export function buildGroupVars(
     citc_storage_server: managed
       ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageAddress) ?? '')
       : managementHostName(config.name),
+    citc_storage_devices: managed ? [] : sharedDiskPaths(config, outputOf(outputs, ANSIBLE_OUTPUTS.storageDiskId)),
     citc_storage_export_prefix: managed ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageExportPrefix) ?? '') : '',
     // Uids from the file or the name, never the position (src/core/users.ts).
     citc_users: config.users.map((u) => ({
