@@ -26,6 +26,7 @@ export interface GroupVars {
   citc_management_hostname: string;
   citc_management_address: string;
   citc_slurmctld_port: number;
+  citc_munge_key_port: number;
   citc_slurm_conf_dir: string;
   citc_tag_node: string;
   citc_network_cidr: string;
@@ -45,6 +46,12 @@ export interface GroupVars {
   citc_node_archive: string;
   citc_node_sha512: string;
 }
+
+/**
+ * The management node hands the munge key to compute nodes at boot on this port (role munge), to clients
+ * on a privileged source port only; the key is never in the image. Inside the cluster's firewall.
+ */
+export const MUNGE_KEY_PORT = 6830;
 
 /**
  * nfs: where the management node finds the shared disk, by an id that does not depend on the order the
@@ -74,6 +81,7 @@ export function buildGroupVars(
     citc_management_hostname: managementHostName(config.name),
     citc_management_address: mgmtAddress,
     citc_slurmctld_port: extra.slurmctldPort ?? 6817,
+    citc_munge_key_port: MUNGE_KEY_PORT,
     // Debian, Ubuntu and EPEL all read /etc/slurm since Slurm 20.11.
     citc_slurm_conf_dir: '/etc/slurm',
     citc_tag_node: config.provider.kind === 'aws' ? TAG.aws.node : TAG.gcp.node,
