@@ -15,6 +15,8 @@ export interface AnsibleInputPaths {
   mungeKey: string;
   /** The bundled hooks (dist/hooks of the citc installation). */
   hooksDist: string;
+  /** Where deploy records the management node's Slurm version (role slurmctld) for the image build. */
+  slurmVersionFile: string;
   /** The hooks' runtime archive, verified on this machine (src/ansible/node-runtime.ts). */
   nodeArchive: string;
 }
@@ -28,6 +30,8 @@ export interface GroupVars {
   citc_slurmctld_port: number;
   citc_munge_key_port: number;
   citc_slurm_conf_dir: string;
+  citc_slurm_version: string;
+  citc_slurm_version_file: string;
   citc_tag_node: string;
   citc_network_cidr: string;
   citc_storage_kind: string;
@@ -69,7 +73,7 @@ export function buildGroupVars(
   config: ClusterConfig,
   state: ClusterState | undefined,
   paths: AnsibleInputPaths,
-  extra: { slurmctldPort?: number; runtimeRendered: boolean },
+  extra: { slurmctldPort?: number; runtimeRendered: boolean; slurmVersion?: string },
 ): GroupVars {
   const outputs = state?.deploy?.outputs;
   const mgmtAddress = outputOf(outputs, ANSIBLE_OUTPUTS.managementPrivateIp) ?? '';
@@ -84,6 +88,9 @@ export function buildGroupVars(
     citc_munge_key_port: MUNGE_KEY_PORT,
     // Debian, Ubuntu and EPEL all read /etc/slurm since Slurm 20.11.
     citc_slurm_conf_dir: '/etc/slurm',
+    // One version everywhere: what the management node has, recorded by deploy, installed by the image.
+    citc_slurm_version: extra.slurmVersion ?? '',
+    citc_slurm_version_file: paths.slurmVersionFile,
     citc_tag_node: config.provider.kind === 'aws' ? TAG.aws.node : TAG.gcp.node,
     citc_network_cidr: config.network.cidr,
     citc_storage_kind: config.storage.kind,
