@@ -37,6 +37,8 @@ export class GcpManagement extends Construct {
         'ssh-keys': management.sshKeys.map((k) => `${management.sshUser}:${k}`).join('\n'),
         'block-project-ssh-keys': 'TRUE',
         'enable-oslogin': 'FALSE',
+        // The guest agent publishes the host keys as guest attributes: citc pins them (src/deploy/known-hosts.ts).
+        'enable-guest-attributes': 'TRUE',
       },
       labels: { ...props.labels, [TAG.gcp.role]: 'management' },
       allowStoppingForUpdate: true,

@@ -29,6 +29,7 @@ export interface GroupVars {
   citc_management_address: string;
   citc_slurmctld_port: number;
   citc_munge_key_port: number;
+  citc_ssh_wait_seconds: number;
   citc_slurm_conf_dir: string;
   citc_slurm_version: string;
   citc_slurm_version_file: string;
@@ -73,7 +74,7 @@ export function buildGroupVars(
   config: ClusterConfig,
   state: ClusterState | undefined,
   paths: AnsibleInputPaths,
-  extra: { slurmctldPort?: number; runtimeRendered: boolean; slurmVersion?: string },
+  extra: { slurmctldPort?: number; runtimeRendered: boolean; slurmVersion?: string; sshWaitSeconds?: number },
 ): GroupVars {
   const outputs = state?.deploy?.outputs;
   const mgmtAddress = outputOf(outputs, ANSIBLE_OUTPUTS.managementPrivateIp) ?? '';
@@ -86,6 +87,8 @@ export function buildGroupVars(
     citc_management_address: mgmtAddress,
     citc_slurmctld_port: extra.slurmctldPort ?? 6817,
     citc_munge_key_port: MUNGE_KEY_PORT,
+    // How long the playbook waits for SSH on a node that is still booting.
+    citc_ssh_wait_seconds: extra.sshWaitSeconds ?? 600,
     // Debian, Ubuntu and EPEL all read /etc/slurm since Slurm 20.11.
     citc_slurm_conf_dir: '/etc/slurm',
     // One version everywhere: what the management node has, recorded by deploy, installed by the image.

@@ -5,6 +5,7 @@ import { CitcError } from '../core/errors.js';
 import { buildHookRuntime, type HookPaths } from '../core/runtime.js';
 import type { ClusterState } from '../core/state.js';
 import { deployKeyPath } from '../deploy/deploy-key.js';
+import { knownHostsPath } from '../deploy/known-hosts.js';
 import { packageRoot } from '../render/package-root.js';
 import { renderSlurmFiles, type SlurmConfOverrides, slurmConfOptions } from '../render/slurm-conf.js';
 import { type AnsibleInputPaths, buildGroupVars, renderGroupVars } from './group-vars.js';
@@ -33,6 +34,8 @@ export interface WriteAnsibleInputsOptions {
   hookPaths?: Partial<HookPaths>;
   /** Where the bundled hooks are; default dist/hooks of this installation. */
   hooksDist?: string;
+  /** How long the management playbook waits for SSH (default 600 s). */
+  sshWaitSeconds?: number;
   /** Needed only for the management playbook (the image build reaches its instance through packer). */
   inventory?: InventoryOptions | false;
 }
@@ -90,6 +93,7 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
     slurmctldPort: slurmOpts.slurmctldPort,
     runtimeRendered: runtimeSkipped === undefined,
     ...(slurmVersion && { slurmVersion }),
+    ...(opts.sshWaitSeconds !== undefined && { sshWaitSeconds: opts.sshWaitSeconds }),
   });
   await writeFile(layout.groupVars, renderGroupVars(vars));
 
@@ -106,7 +110,14 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
       () => ({ sshKeyFile: deployKeyPath(workDir) }),
       () => ({}),
     );
-    await writeFile(layout.inventory, renderInventory(config, state, { ...deployKey, ...opts.inventory }));
+    const knownHosts = await access(knownHostsPath(workDir)).then(
+      () => ({ knownHostsFile: knownHostsPath(workDir) }),
+      () => ({}),
+    );
+    await writeFile(
+      layout.inventory,
+      renderInventory(config, state, { ...deployKey, ...knownHosts, ...opts.inventory }),
+    );
     written.inventory = layout.inventory;
   }
   return written;

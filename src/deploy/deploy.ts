@@ -124,6 +124,7 @@ export async function deployCluster(opts: DeployOptions): Promise<DeployResult> 
     state,
     env,
     onProgress: progress,
+    pinHostKey: true,
     ...(opts.inventory && { inventory: opts.inventory }),
   });
   return { ...result, configured: true };
