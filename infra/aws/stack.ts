@@ -71,6 +71,7 @@ export class AwsClusterStack extends TerraformStack {
       [STACK_OUTPUTS.managementSshUser]: model.management.sshUser,
       [STACK_OUTPUTS.managementInstance]: node.id,
       [STACK_OUTPUTS.storageAddress]: storage.address ?? node.privateIp,
+      [STACK_OUTPUTS.storageDiskId]: storage.diskId ?? '',
       [STACK_OUTPUTS.storageExportPrefix]: '',
       // Image builds need a public address for packer's SSH.
       [STACK_OUTPUTS.awsSubnetId]: network.publicSubnet.id,

@@ -1,13 +1,16 @@
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError } from '../core/errors.js';
 import { buildHookRuntime, type HookPaths } from '../core/runtime.js';
 import type { ClusterState } from '../core/state.js';
+import { deployKeyPath } from '../deploy/deploy-key.js';
+import { knownHostsPath } from '../deploy/known-hosts.js';
 import { packageRoot } from '../render/package-root.js';
 import { renderSlurmFiles, type SlurmConfOverrides, slurmConfOptions } from '../render/slurm-conf.js';
 import { type AnsibleInputPaths, buildGroupVars, renderGroupVars } from './group-vars.js';
 import { type InventoryOptions, renderInventory } from './inventory.js';
+import { managementArch, nodeArchivePath } from './node-runtime.js';
 import { ANSIBLE_OUTPUTS, outputOf } from './outputs.js';
 
 /** The files citc renders for Ansible and Packer inside a cluster's work dir. */
@@ -18,6 +21,7 @@ export function ansibleInputLayout(workDir: string) {
     renderedDir: join(workDir, 'rendered'),
     secretsDir: join(workDir, 'secrets'),
     mungeKey: join(workDir, 'secrets', 'munge.key'),
+    slurmVersion: join(workDir, 'ansible', 'slurm-version'),
   };
 }
 
@@ -30,6 +34,8 @@ export interface WriteAnsibleInputsOptions {
   hookPaths?: Partial<HookPaths>;
   /** Where the bundled hooks are; default dist/hooks of this installation. */
   hooksDist?: string;
+  /** How long the management playbook waits for SSH (default 600 s). */
+  sshWaitSeconds?: number;
   /** Needed only for the management playbook (the image build reaches its instance through packer). */
   inventory?: InventoryOptions | false;
 }
@@ -39,6 +45,8 @@ export interface WrittenAnsibleInputs {
   groupVars: string;
   renderedDir: string;
   mungeKey: string;
+  /** The management node's Slurm version as deploy recorded it; absent before the first deploy. */
+  slurmVersion?: string;
   /** Why runtime.json was not rendered (no image built yet, outputs missing), if it was not. */
   runtimeSkipped?: string;
 }
@@ -77,10 +85,15 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
     renderedDir: layout.renderedDir,
     mungeKey: layout.mungeKey,
     hooksDist: opts.hooksDist ?? join(packageRoot(), 'dist', 'hooks'),
+    nodeArchive: nodeArchivePath(workDir, managementArch(config)),
+    slurmVersionFile: layout.slurmVersion,
   };
+  const slurmVersion = (await readFile(layout.slurmVersion, 'utf8').catch(() => '')).trim() || undefined;
   const vars = buildGroupVars(config, state, paths, {
     slurmctldPort: slurmOpts.slurmctldPort,
     runtimeRendered: runtimeSkipped === undefined,
+    ...(slurmVersion && { slurmVersion }),
+    ...(opts.sshWaitSeconds !== undefined && { sshWaitSeconds: opts.sshWaitSeconds }),
   });
   await writeFile(layout.groupVars, renderGroupVars(vars));
 
@@ -90,8 +103,21 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
     mungeKey: layout.mungeKey,
   };
   if (runtimeSkipped !== undefined) written.runtimeSkipped = runtimeSkipped;
+  if (slurmVersion) written.slurmVersion = slurmVersion;
   if (opts.inventory !== false) {
-    await writeFile(layout.inventory, renderInventory(config, state, opts.inventory ?? {}));
+    // citc's deploy key, the only key the sudo account accepts, unless --ssh-key names another.
+    const deployKey = await access(deployKeyPath(workDir)).then(
+      () => ({ sshKeyFile: deployKeyPath(workDir) }),
+      () => ({}),
+    );
+    const knownHosts = await access(knownHostsPath(workDir)).then(
+      () => ({ knownHostsFile: knownHostsPath(workDir) }),
+      () => ({}),
+    );
+    await writeFile(
+      layout.inventory,
+      renderInventory(config, state, { ...deployKey, ...knownHosts, ...opts.inventory }),
+    );
     written.inventory = layout.inventory;
   }
   return written;

@@ -8,6 +8,8 @@ import { ANSIBLE_OUTPUTS, outputOf } from './outputs.js';
 export interface InventoryOptions {
   /** SSH private key for the management node. */
   sshKeyFile?: string;
+  /** The management node's host keys as citc learned them from the cloud: checked strictly. */
+  knownHostsFile?: string;
   /** Overrides for tests or a bastion: address and port Ansible connects to. */
   host?: string;
   port?: number;
@@ -41,6 +43,10 @@ export function renderInventory(
   const vars = [`ansible_host=${host}`, `ansible_user=${user}`];
   if (opts.port !== undefined) vars.push(`ansible_port=${opts.port}`);
   if (opts.sshKeyFile) vars.push(`ansible_ssh_private_key_file=${opts.sshKeyFile}`);
+  // Only the host keys the cloud reported (src/deploy/known-hosts.ts); never the user's own known_hosts.
+  if (opts.knownHostsFile) {
+    vars.push(`ansible_ssh_common_args='-o StrictHostKeyChecking=yes -o UserKnownHostsFile=${opts.knownHostsFile}'`);
+  }
   return [
     `# Rendered by citc for cluster ${config.name}.`,
     '[management]',

@@ -2,9 +2,11 @@ import { execa } from 'execa';
 import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError } from '../core/errors.js';
 import type { ClusterState } from '../core/state.js';
+import { pinManagementHostKey } from '../deploy/known-hosts.js';
 import { ansibleDir } from '../render/package-root.js';
 import { findBinary } from '../tools/find-binary.js';
 import { type WriteAnsibleInputsOptions, writeAnsibleInputs } from './inputs.js';
+import { ensureNodeRuntime, managementArch } from './node-runtime.js';
 import { playbookProgress } from './progress.js';
 
 export const ANSIBLE_INSTALL_HINT =
@@ -18,6 +20,11 @@ export interface RunManagementPlaybookOptions extends Omit<WriteAnsibleInputsOpt
   onProgress?: (line: string) => void;
   /** Only the roles with these tags (e.g. ['hooks'] to push a new runtime.json). */
   tags?: string[];
+  /**
+   * Learn the management node's host keys from the cloud first and pin them (`citc deploy`: the node
+   * may be new); otherwise the known_hosts file of the last deploy is used.
+   */
+  pinHostKey?: boolean;
   /** --syntax-check: parse the playbook with the rendered inputs, connect to nothing. */
   syntaxCheckOnly?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -37,6 +44,18 @@ export interface PlaybookResult {
 export async function runManagementPlaybook(opts: RunManagementPlaybookOptions): Promise<PlaybookResult> {
   const env = opts.env ?? process.env;
   const binary = await findBinary('ansible-playbook', ANSIBLE_INSTALL_HINT, env);
+  // The hooks' runtime goes from here to the management node: fetched and verified before Ansible starts.
+  if (!opts.syntaxCheckOnly) await ensureNodeRuntime(opts.workDir, managementArch(opts.config), { env });
+  if (opts.pinHostKey && !opts.syntaxCheckOnly) {
+    await pinManagementHostKey({
+      config: opts.config,
+      workDir: opts.workDir,
+      outputs: opts.state.deploy?.outputs ?? {},
+      ...(opts.inventory && opts.inventory.host !== undefined && { host: opts.inventory.host }),
+      ...(opts.inventory && opts.inventory.port !== undefined && { port: opts.inventory.port }),
+      ...(opts.onProgress && { onProgress: opts.onProgress }),
+    });
+  }
   const inputs = await writeAnsibleInputs(opts);
   const dir = ansibleDir();
   const args = ['-i', inputs.inventory as string, '-e', `@${inputs.groupVars}`, `${dir}/site.yml`];

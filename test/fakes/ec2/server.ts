@@ -43,6 +43,8 @@ const STATE_CODE = {
 /** EC2 over its real Query protocol on 127.0.0.1, for the real @aws-sdk/client-ec2. */
 export class Ec2Fake extends FakeServer {
   readonly instances = new Map<string, Ec2FakeInstance>();
+  /** instance id → its serial console text, for GetConsoleOutput (any id, e.g. a management node). */
+  readonly consoles = new Map<string, string>();
   private readonly tokens = new Map<string, { key: string; ids: string[] }>();
   private seq = 0;
   private ipSeq = 0;
@@ -142,6 +144,21 @@ export class Ec2Fake extends FakeServer {
       case 'CreateTags':
         out = this.createTags(p);
         break;
+      case 'GetConsoleOutput': {
+        const id = p.get('InstanceId') ?? '';
+        const text = this.consoles.get(id);
+        out =
+          text === undefined && !this.instances.has(id)
+            ? { error: [400, 'InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`] }
+            : {
+                body: {
+                  instanceId: id,
+                  timestamp: new Date().toISOString(),
+                  output: Buffer.from(text ?? '').toString('base64'),
+                },
+              };
+        break;
+      }
       default:
         return fail(400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
     }

@@ -11,6 +11,9 @@ source "amazon-ebs" "compute" {
   ssh_username  = "rocky"
   # Packer's temporary security group admits SSH from the admin ranges only, not the whole internet.
   temporary_security_group_source_cidrs = ["203.0.113.0/24"]
+  # The image's snapshot is encrypted (the account's aws/ebs key); it holds no secret either way: the
+  # munge key reaches each node at boot from the management node.
+  encrypt_boot  = true
   source_ami_filter {
     filters = {
       name                = "Rocky-9-EC2-Base-9.*x86_64"
