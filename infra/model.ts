@@ -81,6 +81,8 @@ export interface StorageModel {
   device: string;
   /** filestore: the file share's name; its exports are /<share>/<mount>. */
   shareName: string;
+  /** Terraform refuses to destroy the disk / file system (lifecycle prevent_destroy) unless this is false. */
+  preventDestroy: boolean;
 }
 
 export interface IdentityModel {
@@ -120,14 +122,20 @@ const COMPUTE_DISK_GB = 30;
  * Pure: the infrastructure a cluster needs, with every default decided here. `imageId` is the image
  * `citc image rebuild` recorded in the state, which wins over image.id in citc.yaml.
  */
-export function clusterInfraModel(config: ClusterConfig, imageId?: string): ClusterInfraModel {
+export function clusterInfraModel(
+  config: ClusterConfig,
+  imageId?: string,
+  opts: { allowStorageDestroy?: boolean } = {},
+): ClusterInfraModel {
   const { provider, network, name } = config;
   const zones = provider.zones;
+  // A subnet's range follows its zone's name, not its place in the list: reordering zones changes no subnet.
+  const block = (zone: string) => [...zones].sort().indexOf(zone);
   const clusterTag = provider.kind === 'aws' ? TAG.aws.cluster : TAG.gcp.cluster;
   // aws: one subnet per zone in the first blocks; gcp: one regional subnetwork in the first half.
   const subnets =
     provider.kind === 'aws'
-      ? zones.map((zone, i) => ({ zone, cidr: cidrSubnet(network.cidr, bitsFor(zones.length), i) }))
+      ? zones.map((zone) => ({ zone, cidr: cidrSubnet(network.cidr, bitsFor(zones.length), block(zone)) }))
       : [{ zone: zones[0] as string, cidr: cidrSubnet(network.cidr, 1, 0) }];
   const lastSlash29 = 2 ** (29 - Number(network.cidr.split('/')[1])) - 1;
   const model: ClusterInfraModel = {
@@ -147,7 +155,7 @@ export function clusterInfraModel(config: ClusterConfig, imageId?: string): Clus
       name: managementHostName(name),
       machineType: config.management.machineType,
       diskGb: config.management.diskGb,
-      zone: zones[0] as string,
+      zone: config.management.zone ?? (zones[0] as string),
       os: config.image.os,
       awsImage: { namePattern: AWS_BASE_IMAGES[config.image.os].name, owner: AWS_BASE_IMAGES[config.image.os].owner },
       gcpImage: { ...GCP_BASE_IMAGES[config.image.os] },
@@ -160,6 +168,7 @@ export function clusterInfraModel(config: ClusterConfig, imageId?: string): Clus
       mounts: [...config.storage.mounts],
       device: provider.kind === 'aws' ? '/dev/sdf' : 'citc-shared',
       shareName: 'share',
+      preventDestroy: !opts.allowStorageDestroy,
     },
     identity: {
       managementRole: `${name}-mgmt`,

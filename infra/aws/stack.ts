@@ -36,7 +36,8 @@ export class AwsClusterStack extends TerraformStack {
     });
     const management = new AwsManagement(this, 'management', {
       management: model.management,
-      subnetId: subnetIds[0] as string,
+      // The subnet of the management zone, wherever that zone is in provider.zones.
+      subnetId: subnetIds[Math.max(0, model.zones.indexOf(model.management.zone))] as string,
       securityGroupIds: sg,
       instanceProfileName: identity.managementProfile.name,
     });

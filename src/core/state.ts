@@ -20,6 +20,8 @@ export interface DeployState {
   appliedAt?: string;
   /** Terraform outputs after apply: management node addresses, subnet ids, storage endpoints... */
   outputs: Record<string, string | string[]>;
+  /** Zone the management node and shared disk were applied in: kept when provider.zones is reordered. */
+  managementZone?: string;
 }
 
 export interface ImageRecord {

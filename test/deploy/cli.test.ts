@@ -26,7 +26,7 @@ describe('citc deploy (the CLI)', () => {
     expect(lines).toContain('Management node: hpc-aws-mgmt, t3.medium in us-east-1a, 50 GB encrypted disk.');
     expect(lines).toContain('  at most 148 compute nodes at once.');
     expect(lines).toContain(`Terraform JSON: ${join(dir, '.citc/hpc-aws/infra/stacks/hpc-aws/cdk.tf.json')}`);
-    expect(lines.at(-1)).toBe(`Dry run: nothing was created. Deploy for real with: citc deploy ${config}`);
+    expect(lines.at(-1)).toBe(`Dry run: nothing was changed. Deploy for real with: citc deploy ${config}`);
     const json = JSON.parse(await readFile(join(dir, '.citc/hpc-aws/infra/stacks/hpc-aws/cdk.tf.json'), 'utf8'));
     expect(Object.keys(json.resource)).toContain('aws_instance');
   });
@@ -69,7 +69,7 @@ describe('citc deploy (the CLI)', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Management node: ssh rocky@198.51.100.7');
-    expect(r.stderr).toContain('$ terraform apply -auto-approve -input=false -json');
+    expect(r.stderr).toContain('$ terraform apply -input=false -json citc.tfplan');
     const state = JSON.parse(await readFile(join(dir, '.citc/hpc-aws/state.json'), 'utf8'));
     expect(state.deploy.outputs.compute_subnet_ids).toEqual(['subnet-a', 'subnet-b']);
   });

@@ -55,7 +55,8 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     expect(calls.map((c) => c.args)).toEqual([
       ['version', '-json'],
       ['init', '-input=false', '-no-color'],
-      ['apply', '-auto-approve', '-input=false', '-json'],
+      ['plan', '-input=false', '-json', '-out=citc.tfplan'],
+      ['apply', '-input=false', '-json', 'citc.tfplan'],
       ['output', '-json'],
     ]);
     const stackDir = join(workDir, 'infra', 'stacks', 'hpc-aws');
@@ -70,8 +71,13 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
         synthesizedAt: '2026-11-23T01:00:00.000Z',
         appliedAt: '2026-11-23T01:00:00.000Z',
         outputs: OUTPUTS,
+        managementZone: 'us-east-1a',
       },
     });
+    // What the next plan compares with: the configuration just applied.
+    expect(await readFile(join(workDir, 'applied.tf.json'), 'utf8')).toBe(
+      await readFile(join(stackDir, 'cdk.tf.json'), 'utf8'),
+    );
     expect(lines).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
     expect(lines).toContain('Terraform has been successfully initialized!');
   });
@@ -119,7 +125,7 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const s = await state();
     expect(s.image).toEqual({ current: { id: 'ami-0abc', builtAt: 'x' }, previous: [] });
     expect((s.deploy as Record<string, unknown>).appliedAt).toBeUndefined();
-    expect((await tf.calls()).map((c) => c.args[0])).toEqual(['version', 'init', 'apply']);
+    expect((await tf.calls()).map((c) => c.args[0])).toEqual(['version', 'init', 'plan', 'apply']);
     // The recorded image is the one the compute launch template starts.
     const stack = JSON.parse(await readFile(join(workDir, 'infra/stacks/hpc-aws/cdk.tf.json'), 'utf8'));
     expect(Object.values(stack.resource.aws_launch_template)[0]).toMatchObject({ image_id: 'ami-0abc' });

@@ -1,6 +1,8 @@
+import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
 import { loadClusterConfig } from '../../config/load.js';
 import { type DeployResult, deployCluster } from '../../deploy/deploy.js';
+import { type DeployPlan, formatPlan } from '../../deploy/plan.js';
 import { formatSummary } from '../../deploy/summary.js';
 import { clusterWorkDir } from '../../state/file.js';
 import { CitcCommand, configFlags, configPathOf, fileArg } from '../base.js';
@@ -35,6 +37,15 @@ export default class Deploy extends CitcCommand {
       summary: 'Private key Ansible logs in to the management node with (default: your ssh agent).',
     }),
     'work-dir': Flags.string({ summary: 'Work directory of the cluster (default .citc/<cluster> beside citc.yaml).' }),
+    'allow-replace': Flags.boolean({
+      summary: 'Allow a plan that replaces or deletes the management node or the shared disk (back up /home first).',
+      default: false,
+    }),
+    yes: Flags.boolean({
+      char: 'y',
+      summary: 'Apply a plan that replaces or deletes resources without asking (for scripts).',
+      default: false,
+    }),
   };
 
   async run(): Promise<DeployResult> {
@@ -48,11 +59,18 @@ export default class Deploy extends CitcCommand {
       skipConfigure: flags['skip-configure'],
       ...(flags.tool && { tool: flags.tool as 'terraform' | 'tofu' }),
       ...(flags['ssh-key'] && { inventory: { sshKeyFile: flags['ssh-key'] } }),
+      allowReplace: flags['allow-replace'],
+      yes: flags.yes,
       onProgress: (line) => this.progress(line),
+      onPlan: (plan) => {
+        if (!this.jsonEnabled()) for (const line of formatPlan(plan)) this.log(line);
+      },
+      ...(process.stdin.isTTY && !this.jsonEnabled() && { confirm: (plan: DeployPlan) => this.ask(plan) }),
     });
     if (result.dryRun) {
-      for (const line of formatSummary(result.summary)) this.log(line);
-      this.log(`Dry run: nothing was created. Deploy for real with: citc deploy ${args.file ?? ''}`.trimEnd());
+      for (const line of formatSummary(result.summary, process.cwd(), result.plan)) this.log(line);
+      if (result.wouldRefuse) this.log(`citc deploy would refuse this: ${result.wouldRefuse}`);
+      this.log(`Dry run: nothing was changed. Deploy for real with: citc deploy ${args.file ?? ''}`.trimEnd());
       return result;
     }
     const ip = result.outputs?.management_public_ip;
@@ -64,5 +82,14 @@ export default class Deploy extends CitcCommand {
     if (!result.configured)
       this.log('The management node is not configured yet (--skip-configure): run `citc deploy` again without it.');
     return result;
+  }
+
+  /** y/N on the terminal, after the plan was printed. */
+  private async ask(plan: DeployPlan): Promise<boolean> {
+    const n = plan.counts.replace + plan.counts.delete;
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(`${n} resource(s) will be replaced or deleted (see above). Apply? [y/N] `);
+    rl.close();
+    return /^y(es)?$/i.test(answer.trim());
   }
 }
