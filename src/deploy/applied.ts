@@ -23,7 +23,8 @@ export async function readApplied(workDir: string): Promise<TerraformJson | unde
   } catch (cause) {
     throw new CitcError('APPLIED_CORRUPT', 'the copy of the last applied configuration is not JSON', {
       subject: path,
-      remedy: 'Move it away: the next deploy then relies on terraform plan alone (and treats everything as new in --dry-run).',
+      remedy:
+        'Move it away: the next deploy then relies on terraform plan alone (and treats everything as new in --dry-run).',
       cause,
     });
   }

@@ -11,11 +11,15 @@ export function pinManagementZone(config: ClusterConfig, state: ClusterState | u
   const zones = config.provider.zones;
   const asked = config.management.zone;
   if (asked !== undefined && !zones.includes(asked)) {
-    throw new CitcError('MANAGEMENT_ZONE_UNLISTED', `management.zone ${asked} is not one of provider.zones (${zones.join(', ')})`, {
-      subject: 'management.zone',
-      remedy: `Add ${asked} to provider.zones, or set management.zone to one of them.`,
-      exitCode: ExitCode.usage,
-    });
+    throw new CitcError(
+      'MANAGEMENT_ZONE_UNLISTED',
+      `management.zone ${asked} is not one of provider.zones (${zones.join(', ')})`,
+      {
+        subject: 'management.zone',
+        remedy: `Add ${asked} to provider.zones, or set management.zone to one of them.`,
+        exitCode: ExitCode.usage,
+      },
+    );
   }
   const recorded = state?.deploy?.managementZone;
   const zone = asked ?? (recorded && zones.includes(recorded) ? recorded : (zones[0] as string));

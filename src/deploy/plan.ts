@@ -76,7 +76,8 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): Leaf
   const isObj = (v: unknown) => typeof v === 'object' && v !== null;
   if (Array.isArray(before) && Array.isArray(after)) {
     const out: Leaf[] = [];
-    for (let i = 0; i < Math.max(before.length, after.length); i++) out.push(...changedPaths(before[i], after[i], prefix));
+    for (let i = 0; i < Math.max(before.length, after.length); i++)
+      out.push(...changedPaths(before[i], after[i], prefix));
     return out.length > 0 ? out : [{ path: prefix, before, after }];
   }
   if (isObj(before) && isObj(after) && !Array.isArray(before) && !Array.isArray(after)) {
@@ -112,6 +113,8 @@ function ignored(body: Record<string, unknown>): (path: string) => boolean {
 
 function show(v: unknown): string {
   if (v === undefined) return '(none)';
+  // A reference reads as the resource it names: aws_subnet.x.id, not "${aws_subnet.x.id}".
+  if (typeof v === 'string' && /^\$\{[^}]+\}$/.test(v)) return v.slice(2, -1);
   const s = JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }
@@ -197,13 +200,25 @@ export function diffTerraform(applied: TerraformJson | undefined, next: Terrafor
           grew = true;
           break;
         }
-        if (!prev) changes.set(address, { address, type, action: 'update', reasons: [reason], ...(prot && { protected: prot }) });
+        if (!prev)
+          changes.set(address, {
+            address,
+            type,
+            action: 'update',
+            reasons: [reason],
+            ...(prot && { protected: prot }),
+          });
         else if (!prev.reasons.includes(reason)) prev.reasons.push(reason);
       }
     }
   }
   const list = sorted([...changes.values()]);
-  return { basis: 'last applied', changes: list, counts: count(list), unchanged: after.size - (list.length - count(list).delete) };
+  return {
+    basis: 'last applied',
+    changes: list,
+    counts: count(list),
+    unchanged: after.size - (list.length - count(list).delete),
+  };
 }
 
 /** One `planned_change` of `terraform plan -json` (the same in OpenTofu). */
@@ -264,12 +279,19 @@ export function withTerraformPlan(
   const list = sorted(changes);
   const total = addresses(next).size;
   const c = count(list);
-  return { basis: 'terraform plan', changes: list, counts: c, unchanged: Math.max(0, total - (list.length - c.delete)) };
+  return {
+    basis: 'terraform plan',
+    changes: list,
+    counts: c,
+    unchanged: Math.max(0, total - (list.length - c.delete)),
+  };
 }
 
 /** Replacements and deletions: what a plain deploy asks about before applying. */
 export function destructive(plan: DeployPlan): ResourceChange[] {
-  return plan.basis === 'first deploy' ? [] : plan.changes.filter((c) => c.action === 'replace' || c.action === 'delete');
+  return plan.basis === 'first deploy'
+    ? []
+    : plan.changes.filter((c) => c.action === 'replace' || c.action === 'delete');
 }
 
 /** The changes that replace or delete the management node or the shared disk. */
@@ -282,7 +304,7 @@ export function protectedLosses(plan: DeployPlan): ResourceChange[] {
  * asked for it with --allow-replace. The message names each one and why.
  */
 export function guardPlan(plan: DeployPlan, opts: { allowReplace?: boolean; subject: string }): void {
-  const losses = protectedLosses(plan);
+  const losses = protectedLosses(plan).sort((a, b) => (a.protected?.role ?? '').localeCompare(b.protected?.role ?? ''));
   if (losses.length === 0 || opts.allowReplace) return;
   const what = losses
     .map((c) => {

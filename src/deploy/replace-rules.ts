@@ -76,8 +76,7 @@ export const SHRINK_REPLACES: Readonly<Record<string, readonly string[]>> = {
 
 /** Does changing `path` (dotted, list indexes dropped) of a `type` resource replace it? */
 export function forcesReplacement(type: string, path: string, before?: unknown, after?: unknown): boolean {
-  const hit = (list: readonly string[] | undefined) =>
-    (list ?? []).some((p) => path === p || path.startsWith(`${p}.`));
+  const hit = (list: readonly string[] | undefined) => (list ?? []).some((p) => path === p || path.startsWith(`${p}.`));
   if (hit(FORCE_NEW[type])) return true;
   return hit(SHRINK_REPLACES[type]) && typeof before === 'number' && typeof after === 'number' && after < before;
 }

@@ -128,7 +128,15 @@ export function plannedChange(addr: string, action: 'create' | 'update' | 'repla
     '@message': `${addr}: Plan to ${action}`,
     type: 'planned_change',
     change: {
-      resource: { addr, module: '', resource: addr, implied_provider: type.split('_')[0], resource_type: type, resource_name: name, resource_key: null },
+      resource: {
+        addr,
+        module: '',
+        resource: addr,
+        implied_provider: type.split('_')[0],
+        resource_type: type,
+        resource_name: name,
+        resource_key: null,
+      },
       action,
     },
   };
