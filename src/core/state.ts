@@ -22,6 +22,8 @@ export interface DeployState {
   outputs: Record<string, string | string[]>;
   /** Zone the management node and shared disk were applied in: kept when provider.zones is reordered. */
   managementZone?: string;
+  /** The address the admin deployed from (--my-address): the next preflight checks it is in adminCidrs. */
+  adminAddress?: string;
 }
 
 export interface ImageRecord {

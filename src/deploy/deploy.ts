@@ -17,6 +17,13 @@ import {
   protectedLosses,
   withTerraformPlan,
 } from './plan.js';
+import {
+  assertPreflight,
+  type CheckName,
+  type PreflightOptions,
+  type PreflightReport,
+  runPreflight,
+} from './preflight/preflight.js';
 import { type DeploySummary, summarize } from './summary.js';
 import { readTerraformOutputs, runTerraform, type TerraformRunOptions } from './terraform-run.js';
 import { findTerraformTool, type TerraformToolName } from './terraform-tool.js';
@@ -42,6 +49,10 @@ export interface DeployOptions {
   onPlan?: (plan: DeployPlan) => void;
   /** Asked when the plan replaces or deletes something and `yes` is not set; absent: no one to ask, refused. */
   confirm?: (plan: DeployPlan) => Promise<boolean>;
+  /** Checks to skip (--skip-check), this machine's address (--my-address). */
+  preflight?: { skip?: CheckName[]; myAddress?: string; interfaces?: PreflightOptions['interfaces'] };
+  /** Shown the checks' results before anything is created. */
+  onPreflight?: (report: PreflightReport) => void;
 }
 
 export interface DeployResult {
@@ -50,6 +61,8 @@ export interface DeployResult {
   plan: DeployPlan;
   /** --dry-run: why a real deploy would refuse this plan, if it would. */
   wouldRefuse?: string;
+  /** The checks run before anything was created (--dry-run: without calling the cloud, and not stopping). */
+  preflight: PreflightReport;
   dryRun: boolean;
   tool?: { name: string; version: string };
   outputs?: Record<string, string | string[]>;
@@ -93,7 +106,20 @@ export async function deployCluster(opts: DeployOptions): Promise<DeployResult> 
       })
     : await loadClusterState(opts.config, workDir);
   const config = pinManagementZone(opts.config, prior);
-  const tool = opts.dryRun ? undefined : await findTerraformTool(opts.tool, env);
+  const myAddress = opts.preflight?.myAddress ?? prior?.deploy?.adminAddress;
+  const preflight = await runPreflight({
+    config,
+    env,
+    ...(opts.tool && { tool: opts.tool }),
+    ...(opts.preflight?.skip && { skip: opts.preflight.skip }),
+    ...(myAddress && { myAddress }),
+    ...(opts.preflight?.interfaces && { interfaces: opts.preflight.interfaces }),
+    ...(opts.skipConfigure && { skipConfigure: true }),
+    offline: opts.dryRun === true,
+  });
+  opts.onPreflight?.(preflight);
+  if (!opts.dryRun) assertPreflight(preflight, config.name);
+  const tool = opts.dryRun ? undefined : (preflight.terraform ?? (await findTerraformTool(opts.tool, env)));
 
   const imageId = prior?.image?.current.id;
   const synth = await synthesizeCluster(config, {
@@ -106,7 +132,7 @@ export async function deployCluster(opts: DeployOptions): Promise<DeployResult> 
   const compared = diffTerraform(applied, synth.json);
   if (opts.dryRun || !tool) {
     const plan = await dryRunPlan(compared, applied, synth, opts.tool, env, config.name, progress);
-    const result: DeployResult = { summary, plan, dryRun: true, configured: false };
+    const result: DeployResult = { summary, plan, preflight, dryRun: true, configured: false };
     try {
       guardPlan(plan, { subject: config.name, ...(opts.allowReplace && { allowReplace: true }) });
     } catch (err) {
@@ -158,6 +184,7 @@ export async function deployCluster(opts: DeployOptions): Promise<DeployResult> 
     appliedAt: now().toISOString(),
     outputs,
     ...(config.management.zone && { managementZone: config.management.zone }),
+    ...(myAddress && { adminAddress: myAddress }),
   };
   // Read again: `citc image rebuild` may have recorded an image while apply ran.
   const latest = (await readState(path)) ?? state;
@@ -168,6 +195,7 @@ export async function deployCluster(opts: DeployOptions): Promise<DeployResult> 
   const result: DeployResult = {
     summary,
     plan,
+    preflight,
     dryRun: false,
     tool: { name: tool.name, version: tool.version },
     outputs,

@@ -6,6 +6,9 @@ import { Ec2Fake } from '../fakes/ec2/server.js';
 import { repoRoot, runCli } from '../support/cli.js';
 import { isolatedPath, standInTerraform } from './stand-in-terraform.js';
 
+/** The checks these tests are not about (the example's placeholders; no credentials here). */
+const SKIP = ['--skip-check', 'placeholders', '--skip-check', 'credentials', '--skip-check', 'admin-address'];
+
 let dir: string;
 let config: string;
 
@@ -47,7 +50,7 @@ describe('citc deploy (the CLI)', () => {
   });
 
   it('exits 3 with the versions that work when neither terraform nor tofu is on PATH', async () => {
-    const r = await runCli(['deploy', config], { env: { PATH: await isolatedPath(dir) } });
+    const r = await runCli(['deploy', config, '--skip-configure', ...SKIP], { env: { PATH: await isolatedPath(dir) } });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(
       'citc: TOOL_MISSING: terraform/tofu: terraform or tofu is not installed (not found on PATH).',
@@ -64,7 +67,7 @@ describe('citc deploy (the CLI)', () => {
         compute_subnet_ids: ['subnet-a', 'subnet-b'],
       },
     });
-    const r = await runCli(['deploy', config, '--skip-configure'], {
+    const r = await runCli(['deploy', config, '--skip-configure', ...SKIP], {
       env: { PATH: await isolatedPath(dir, tf.binDir) },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -81,7 +84,7 @@ describe('citc deploy (the CLI)', () => {
         { type: 'diagnostic', diagnostic: { severity: 'error', summary: 'No valid credential sources found' } },
       ],
     });
-    const r = await runCli(['deploy', config, '--skip-configure'], {
+    const r = await runCli(['deploy', config, '--skip-configure', ...SKIP], {
       env: { PATH: await isolatedPath(dir, tf.binDir) },
     });
     expect(r.code).toBe(1);

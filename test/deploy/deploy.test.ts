@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../src/core/config/types.js';
 import { CitcError } from '../../src/core/errors.js';
 import { deployCluster } from '../../src/deploy/deploy.js';
+import type { CheckName } from '../../src/deploy/preflight/preflight.js';
 import { loadExample } from '../infra/synth-fixture.js';
 import { DIAGNOSTIC_ERROR, isolatedPath, standInTerraform } from './stand-in-terraform.js';
 
@@ -24,6 +25,9 @@ async function mkdirp(d: string): Promise<string> {
   await mkdir(d, { recursive: true });
   return d;
 }
+
+/** The checks these tests are not about: the example's placeholders, credentials, the admin address, ansible. */
+const preflight = { skip: ['placeholders', 'credentials', 'admin-address', 'ansible'] as CheckName[] };
 
 let dir: string;
 let workDir: string;
@@ -46,6 +50,7 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const r = await deployCluster({
       config,
       workDir,
+      preflight,
       skipConfigure: true,
       env: { PATH: await isolatedPath(dir, tf.binDir) },
       onProgress: (l) => lines.push(l),
@@ -86,12 +91,20 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const tofu = await standInTerraform(dir, { name: 'tofu', version: '1.8.3', outputs: OUTPUTS });
     const tf = await standInTerraform(dir, { outputs: OUTPUTS });
     const path = await isolatedPath(dir, tf.binDir, tofu.binDir);
-    const asked = await deployCluster({ config, workDir, skipConfigure: true, tool: 'tofu', env: { PATH: path } });
+    const asked = await deployCluster({
+      config,
+      workDir,
+      preflight,
+      skipConfigure: true,
+      tool: 'tofu',
+      env: { PATH: path },
+    });
     expect(asked.tool).toEqual({ name: 'tofu', version: '1.8.3' });
     expect(await tf.calls()).toEqual([]);
     const only = await deployCluster({
       config,
       workDir,
+      preflight,
       skipConfigure: true,
       env: { PATH: await isolatedPath(dir, tofu.binDir) },
     });
@@ -112,6 +125,7 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const err = await deployCluster({
       config,
       workDir,
+      preflight,
       skipConfigure: true,
       env: { PATH: await isolatedPath(dir, tf.binDir) },
     }).catch((e) => e);
@@ -133,9 +147,12 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
 
   it('hands over to the Ansible playbook after apply (exit 3 naming ansible when it is missing, outputs already recorded)', async () => {
     const tf = await standInTerraform(dir, { outputs: OUTPUTS });
-    const err = await deployCluster({ config, workDir, env: { PATH: await isolatedPath(dir, tf.binDir) } }).catch(
-      (e) => e,
-    );
+    const err = await deployCluster({
+      config,
+      workDir,
+      preflight,
+      env: { PATH: await isolatedPath(dir, tf.binDir) },
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(CitcError);
     expect(err.exitCode).toBe(3);
     expect(err.subject).toBe('ansible-playbook');
@@ -151,6 +168,7 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const err = await deployCluster({
       config,
       workDir,
+      preflight,
       skipConfigure: true,
       env: { PATH: await isolatedPath(dir, tf.binDir) },
     }).catch((e) => e);
@@ -162,7 +180,9 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
 
 describe('deployCluster without terraform', () => {
   it('exits 3 naming the versions that work and how to install them, before writing anything', async () => {
-    const err = await deployCluster({ config, workDir, env: { PATH: await isolatedPath(dir) } }).catch((e) => e);
+    const err = await deployCluster({ config, workDir, preflight, env: { PATH: await isolatedPath(dir) } }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(CitcError);
     expect(err.code).toBe('TOOL_MISSING');
     expect(err.exitCode).toBe(3);
@@ -173,16 +193,19 @@ describe('deployCluster without terraform', () => {
 
   it('exits 3 for a terraform older than 1.5', async () => {
     const tf = await standInTerraform(dir, { version: '1.3.9' });
-    const err = await deployCluster({ config, workDir, env: { PATH: await isolatedPath(dir, tf.binDir) } }).catch(
-      (e) => e,
-    );
+    const err = await deployCluster({
+      config,
+      workDir,
+      preflight,
+      env: { PATH: await isolatedPath(dir, tf.binDir) },
+    }).catch((e) => e);
     expect(err.code).toBe('TOOL_TOO_OLD');
     expect(err.exitCode).toBe(3);
     expect(err.message).toBe('terraform 1.3.9 is too old (need 1.5 or newer)');
   });
 
   it('still synthesizes and summarizes on --dry-run, with no state written', async () => {
-    const r = await deployCluster({ config, workDir, dryRun: true, env: { PATH: await isolatedPath(dir) } });
+    const r = await deployCluster({ config, workDir, preflight, dryRun: true, env: { PATH: await isolatedPath(dir) } });
     expect(r.dryRun).toBe(true);
     expect(r.summary).toMatchObject({ cluster: 'hpc-aws', maxNodes: 148, totalResources: 21 });
     expect(JSON.parse(await readFile(r.summary.files.file, 'utf8')).resource.aws_vpc).toBeDefined();

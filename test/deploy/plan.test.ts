@@ -7,12 +7,14 @@ import type { ClusterConfig } from '../../src/core/config/types.js';
 import { CitcError } from '../../src/core/errors.js';
 import { deployCluster } from '../../src/deploy/deploy.js';
 import { diffTerraform, formatPlan, guardPlan, parsePlanLines } from '../../src/deploy/plan.js';
+import type { CheckName } from '../../src/deploy/preflight/preflight.js';
 import { forcesReplacement } from '../../src/deploy/replace-rules.js';
 import { loadExample, synthExample } from '../infra/synth-fixture.js';
 import { isolatedPath, plannedChange, standInTerraform } from './stand-in-terraform.js';
 
 /** A Terraform reference, `${type.name.attr}`. */
 const ref = (addr: string) => `\${${addr}}`;
+const preflight = { skip: ['placeholders', 'credentials', 'admin-address', 'ansible'] as CheckName[] };
 const meta = (path: string) => ({ '//': { metadata: { path: `c/${path}` } } });
 
 function stack(
@@ -176,13 +178,14 @@ describe('citc deploy plans against the last applied configuration (stand-in ter
     const tf = await standInTerraform(dir, { outputs: { management_public_ip: '198.51.100.7' } });
     PATH = await isolatedPath(dir, tf.binDir);
     // The cluster as first deployed: zones us-east-1a, us-east-1b.
-    await deployCluster({ config, workDir, skipConfigure: true, env: { PATH } });
+    await deployCluster({ config, workDir, preflight, skipConfigure: true, env: { PATH } });
   });
 
   it('reordering zones moves nothing: the management node stays in the recorded zone, no resource changes', async () => {
     const r = await deployCluster({
       config: zones(['us-east-1b', 'us-east-1a']),
       workDir,
+      preflight,
       dryRun: true,
       env: { PATH },
     });
@@ -201,13 +204,14 @@ describe('citc deploy plans against the last applied configuration (stand-in ter
       ],
     });
     const next = zones(['us-east-1b', 'us-east-1c']);
-    const dry = await deployCluster({ config: next, workDir, dryRun: true, env: { PATH } });
+    const dry = await deployCluster({ config: next, workDir, preflight, dryRun: true, env: { PATH } });
     expect(dry.wouldRefuse).toMatch(
       /refusing to replace the management node hpc-aws-mgmt \(aws_instance\.management_node_E9B160A4: subnet_id: aws_subnet\.network_subnet-us-east-1a_20E3704B\.id → aws_subnet\.network_subnet-us-east-1b_3304E386\.id\) and replace the shared disk hpc-aws-shared \(aws_ebs_volume\.storage_disk_F797B0A1: availability_zone: "us-east-1a" → "us-east-1b"\)/,
     );
     const err = await deployCluster({
       config: next,
       workDir,
+      preflight,
       skipConfigure: true,
       yes: true,
       env: { PATH: await isolatedPath(dir, tf.binDir) },
@@ -222,7 +226,7 @@ describe('citc deploy plans against the last applied configuration (stand-in ter
 
   it('a different management.zone is a real move: refused, then applied with --allow-replace --yes without prevent_destroy', async () => {
     const next = zones(['us-east-1a', 'us-east-1b'], 'us-east-1b');
-    const dry = await deployCluster({ config: next, workDir, dryRun: true, env: { PATH } });
+    const dry = await deployCluster({ config: next, workDir, preflight, dryRun: true, env: { PATH } });
     const replaced = dry.plan.changes.filter((c) => c.action === 'replace').map((c) => c.protected?.role ?? c.type);
     expect(replaced.sort()).toEqual(['aws_volume_attachment', 'management node', 'shared disk']);
     expect(formatPlan(dry.plan)).toContain(
@@ -234,6 +238,7 @@ describe('citc deploy plans against the last applied configuration (stand-in ter
     const ok = await deployCluster({
       config: next,
       workDir,
+      preflight,
       skipConfigure: true,
       allowReplace: true,
       yes: true,
@@ -243,7 +248,9 @@ describe('citc deploy plans against the last applied configuration (stand-in ter
     expect((await tf.calls()).map((c) => c.args[0])).toContain('apply');
     const applied = JSON.parse(await readFile(join(workDir, 'applied.tf.json'), 'utf8'));
     expect(Object.values(applied.resource.aws_ebs_volume)[0]).toMatchObject({ lifecycle: { prevent_destroy: false } });
-    expect(JSON.parse(await readFile(join(workDir, 'state.json'), 'utf8')).deploy.managementZone).toBe('us-east-1b');
+    expect(JSON.parse(await readFile(join(workDir, 'state.json'), 'utf8')).deploy.managementZone).toBe(
+      'us-east-1b',
+    );
   });
 
   it('a deletion needs a yes: refused with exit 5 when no one can be asked, applied with --yes', async () => {
@@ -252,15 +259,20 @@ describe('citc deploy plans against the last applied configuration (stand-in ter
     });
     const path = await isolatedPath(dir, tf.binDir);
     const next = zones(['us-east-1a']);
-    const err = await deployCluster({ config: next, workDir, skipConfigure: true, env: { PATH: path } }).catch(
-      (e) => e,
-    );
+    const err = await deployCluster({
+      config: next,
+      workDir,
+      preflight,
+      skipConfigure: true,
+      env: { PATH: path },
+    }).catch((e) => e);
     expect(err.code).toBe('DEPLOY_NOT_CONFIRMED');
     expect(err.exitCode).toBe(5);
     const asked: number[] = [];
     const declined = await deployCluster({
       config: next,
       workDir,
+      preflight,
       skipConfigure: true,
       env: { PATH: path },
       confirm: async (p) => {
@@ -271,7 +283,7 @@ describe('citc deploy plans against the last applied configuration (stand-in ter
     expect(declined.message).toContain('was not confirmed');
     expect(asked).toEqual([1]);
     expect((await tf.calls()).filter((c) => c.args[0] === 'apply')).toEqual([]);
-    await deployCluster({ config: next, workDir, skipConfigure: true, yes: true, env: { PATH: path } });
+    await deployCluster({ config: next, workDir, preflight, skipConfigure: true, yes: true, env: { PATH: path } });
     expect((await tf.calls()).filter((c) => c.args[0] === 'apply')).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core';
 import { loadClusterConfig } from '../../config/load.js';
 import { type DeployResult, deployCluster } from '../../deploy/deploy.js';
 import { type DeployPlan, formatPlan } from '../../deploy/plan.js';
+import { CHECKS, type CheckName, formatPreflight } from '../../deploy/preflight/preflight.js';
 import { formatSummary } from '../../deploy/summary.js';
 import { clusterWorkDir } from '../../state/file.js';
 import { CitcCommand, configFlags, configPathOf, fileArg } from '../base.js';
@@ -11,11 +12,12 @@ export default class Deploy extends CitcCommand {
   static override summary =
     'Create or update the cluster: Terraform for the infrastructure, Ansible for the management node';
   static override description =
-    'Validates the cluster file, synthesizes the Terraform JSON into .citc/<cluster>/infra, runs terraform (or tofu) init and apply, records the outputs in the state file, then configures the management node with Ansible. Running it again applies only what changed. --dry-run stops after synthesis and needs no cloud account and no terraform.';
+    'Validates the cluster file and checks, before anything is created, that terraform (or tofu), ansible-playbook with the collections the roles use, packer and cloud credentials are there, that your address is inside network.adminCidrs and that no example placeholder is left (--skip-check NAME skips one). Then synthesizes the Terraform JSON into .citc/<cluster>/infra, runs terraform init and plan, and shows the plan resource by resource: what is created, updated in place, replaced or deleted, compared with the configuration last applied. A plan that replaces or deletes the management node or the shared disk is refused unless --allow-replace; one that replaces or deletes anything asks first (--yes for scripts). Then applies exactly that plan, records the outputs in the state file and configures the management node with Ansible. --dry-run stops after the plan and needs no cloud account and no terraform.';
   static override examples = [
     '<%= config.bin %> deploy --dry-run examples/aws.yaml',
     '<%= config.bin %> deploy',
     '<%= config.bin %> deploy prod.yaml --tool tofu --ssh-key ~/.ssh/id_ed25519',
+    '<%= config.bin %> deploy --my-address 198.51.100.23 --yes',
   ];
   static override enableJsonFlag = true;
   static override args = { file: fileArg };
@@ -41,6 +43,15 @@ export default class Deploy extends CitcCommand {
       summary: 'Allow a plan that replaces or deletes the management node or the shared disk (back up /home first).',
       default: false,
     }),
+    'skip-check': Flags.string({
+      summary: 'Skip one of the checks made before anything is created (repeatable).',
+      options: [...CHECKS],
+      multiple: true,
+    }),
+    'my-address': Flags.string({
+      summary:
+        'The public IPv4 address the cloud sees you connect from; checked against network.adminCidrs and kept for the next deploy.',
+    }),
     yes: Flags.boolean({
       char: 'y',
       summary: 'Apply a plan that replaces or deletes resources without asking (for scripts).',
@@ -60,6 +71,14 @@ export default class Deploy extends CitcCommand {
       ...(flags.tool && { tool: flags.tool as 'terraform' | 'tofu' }),
       ...(flags['ssh-key'] && { inventory: { sshKeyFile: flags['ssh-key'] } }),
       allowReplace: flags['allow-replace'],
+      preflight: {
+        ...(flags['skip-check'] && { skip: flags['skip-check'] as CheckName[] }),
+        ...(flags['my-address'] && { myAddress: flags['my-address'] }),
+      },
+      onPreflight: (report) => {
+        this.progress('Checks before anything is created:');
+        for (const line of formatPreflight(report)) this.progress(line);
+      },
       yes: flags.yes,
       onProgress: (line) => this.progress(line),
       onPlan: (plan) => {
