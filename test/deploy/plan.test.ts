@@ -248,9 +248,7 @@ describe('citc deploy plans against the last applied configuration (stand-in ter
     expect((await tf.calls()).map((c) => c.args[0])).toContain('apply');
     const applied = JSON.parse(await readFile(join(workDir, 'applied.tf.json'), 'utf8'));
     expect(Object.values(applied.resource.aws_ebs_volume)[0]).toMatchObject({ lifecycle: { prevent_destroy: false } });
-    expect(JSON.parse(await readFile(join(workDir, 'state.json'), 'utf8')).deploy.managementZone).toBe(
-      'us-east-1b',
-    );
+    expect(JSON.parse(await readFile(join(workDir, 'state.json'), 'utf8')).deploy.managementZone).toBe('us-east-1b');
   });
 
   it('a deletion needs a yes: refused with exit 5 when no one can be asked, applied with --yes', async () => {
