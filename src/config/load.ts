@@ -31,15 +31,24 @@ export async function loadEffectiveConfig(path: string, options: LoadOptions = {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new CitcError('CONFIG_NOT_FOUND', missing ? 'no such cluster file' : 'cannot read the cluster file', {
-      subject: file,
-      remedy: missing ? 'Create one with `citc init` or pass the path of yours.' : String(cause),
-      exitCode: ExitCode.usage,
-      cause,
-    });
+    throw unreadable(file, cause);
   }
   return parseEffectiveConfig(text, file, options);
+}
+
+/** Why a cluster file cannot be read, and what to do about it, in one line. */
+function unreadable(file: string, cause: unknown): CitcError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const [message, remedy] =
+    code === 'ENOENT'
+      ? ['no such cluster file', 'Create one with `citc init` or pass the path of yours.']
+      : code === 'EISDIR'
+        ? ['this is a directory, not a cluster file', `Pass the file itself, e.g. ${file}/citc.yaml.`]
+        : code === 'EACCES' || code === 'EPERM'
+          ? ['no permission to read the cluster file', 'Check its permissions, or run citc as its owner.']
+          : [`cannot read the cluster file (${code ?? String(cause)})`, 'Check the path and the file.'];
+  const error = code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_UNREADABLE';
+  return new CitcError(error, message, { subject: file, remedy, exitCode: ExitCode.usage, cause });
 }
 
 /** The same, for text already read: `file` is only used in messages. */

@@ -47,6 +47,36 @@ export function formatProblem(p: LocatedProblem): string {
   return `${where}: ${level}${formatPath(p.path)}: expected ${p.expected}, found ${p.found}${hint}`;
 }
 
+/** A problem as `--json` prints it: where (file, line, column, path) and the message a person reads. */
+export interface ProblemJson {
+  file: string;
+  line: number | null;
+  column: number | null;
+  path: string;
+  severity: 'error' | 'warning';
+  message: string;
+  expected: string;
+  found: string;
+  hint?: string;
+  origin?: string;
+}
+
+export function problemJson(p: LocatedProblem): ProblemJson {
+  const hint = p.hint ? ` (${p.hint})` : '';
+  return {
+    file: p.file,
+    line: p.origin ? null : (p.position?.line ?? null),
+    column: p.origin ? null : (p.position?.column ?? null),
+    path: formatPath(p.path),
+    severity: p.severity,
+    message: `expected ${p.expected}, found ${p.found}${hint}`,
+    expected: p.expected,
+    found: p.found,
+    ...(p.hint !== undefined && { hint: p.hint }),
+    ...(p.origin !== undefined && { origin: p.origin }),
+  };
+}
+
 /** All problems of one cluster file: thrown only when at least one is an error. Exit code 2. */
 export class ConfigError extends CitcError {
   readonly problems: readonly LocatedProblem[];

@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { stringify } from 'yaml';
-import { type LocatedSource, loadEffectiveConfig } from '../../../config/load.js';
+import type { LocatedSource } from '../../../config/load.js';
 import type { ClusterConfig } from '../../../core/config/types.js';
-import { CitcCommand, configFlags, configPathOf, fileArg } from '../../base.js';
+import { ClusterCommand, fileArg } from '../../base.js';
 
-export default class ConfigShow extends CitcCommand {
+export default class ConfigShow extends ClusterCommand {
   static override summary = 'Print the effective configuration and where each value came from';
   static override description =
     'Precedence, lowest first: defaults < the cluster file < CITC_* environment variables < --set flags. Each value is printed with its source: default, FILE:LINE, env NAME or --set.';
@@ -17,21 +17,13 @@ export default class ConfigShow extends CitcCommand {
   static override enableJsonFlag = true;
   static override args = { file: fileArg };
   static override flags = {
-    ...configFlags,
-    set: Flags.string({
-      summary: 'Override a field: PATH=VALUE (e.g. slurm.suspendTime=600). Repeatable.',
-      multiple: true,
-      default: [],
-    }),
     yaml: Flags.boolean({ summary: 'Print only the effective configuration as YAML, without sources.' }),
   };
 
   async run(): Promise<{ file: string; config: ClusterConfig; sources: Record<string, string> }> {
-    const { args, flags } = await this.parse(ConfigShow);
-    const effective = await loadEffectiveConfig(configPathOf(args.file, flags.config), {
-      env: process.env,
-      sets: flags.set,
-    });
+    const parsed = await this.parse(ConfigShow);
+    const { flags } = parsed;
+    const effective = await this.loadCluster(parsed);
     const sources = Object.fromEntries(
       [...effective.sources].map(([path, s]) => [path, describeSource(effective.file, s)]),
     );
