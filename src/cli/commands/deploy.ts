@@ -1,14 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import { loadClusterConfig } from '../../config/load.js';
 import { type DeployResult, deployCluster } from '../../deploy/deploy.js';
 import { type DeployPlan, formatPlan } from '../../deploy/plan.js';
 import { CHECKS, type CheckName, formatPreflight } from '../../deploy/preflight/preflight.js';
 import { formatSummary } from '../../deploy/summary.js';
 import { clusterWorkDir } from '../../state/file.js';
-import { CitcCommand, configFlags, configPathOf, fileArg } from '../base.js';
+import { ClusterCommand, fileArg } from '../base.js';
 
-export default class Deploy extends CitcCommand {
+export default class Deploy extends ClusterCommand {
   static override summary =
     'Create or update the cluster: Terraform for the infrastructure, Ansible for the management node';
   static override description =
@@ -22,7 +21,6 @@ export default class Deploy extends CitcCommand {
   static override enableJsonFlag = true;
   static override args = { file: fileArg };
   static override flags = {
-    ...configFlags,
     'dry-run': Flags.boolean({
       summary: 'Synthesize and print what would be created; change nothing.',
       default: false,
@@ -60,9 +58,9 @@ export default class Deploy extends CitcCommand {
   };
 
   async run(): Promise<DeployResult> {
-    const { args, flags } = await this.parse(Deploy);
-    const configPath = configPathOf(args.file, flags.config);
-    const config = await loadClusterConfig(configPath, { env: process.env });
+    const parsed = await this.parse(Deploy);
+    const { args, flags } = parsed;
+    const { config, path: configPath } = await this.loadCluster(parsed);
     const result = await deployCluster({
       config,
       workDir: clusterWorkDir(configPath, config.name, flags['work-dir']),
