@@ -31,6 +31,10 @@ export default class Logs extends ClusterCommand {
     follow: Flags.boolean({ char: 'f', summary: 'Keep printing new lines (Ctrl-C stops).', default: false }),
     'ssh-key': Flags.string({ summary: 'Private key (default: your ssh agent).' }),
     'work-dir': Flags.string({ summary: 'Work directory of the cluster (default .citc/<cluster> beside citc.yaml).' }),
+    'ssh-port': Flags.integer({
+      summary: "The management node's SSH port (default 22; e.g. behind a port forward).",
+      min: 1,
+    }),
   };
 
   async run(): Promise<Record<string, string[]> | undefined> {
@@ -38,7 +42,12 @@ export default class Logs extends ClusterCommand {
     const { flags } = parsed;
     const { config, path } = await this.loadCluster(parsed);
     const workDir = clusterWorkDir(path, config.name, flags['work-dir']);
-    const conn = await connectionTo({ config, workDir, ...(flags['ssh-key'] && { keyFile: flags['ssh-key'] }) });
+    const conn = await connectionTo({
+      config,
+      workDir,
+      ...(flags['ssh-key'] && { keyFile: flags['ssh-key'] }),
+      ...(flags['ssh-port'] && { port: flags['ssh-port'] }),
+    });
     const sources = (flags.source as LogSource[] | undefined) ?? SOURCES;
     const command = logsCommand(sources, flags.lines, flags.follow);
     if (flags.follow) {

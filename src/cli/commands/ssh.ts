@@ -23,6 +23,10 @@ export default class Ssh extends ClusterCommand {
     'ssh-key': Flags.string({ summary: 'Private key (default: your ssh agent).' }),
     print: Flags.boolean({ summary: 'Print the ssh command line; do not run it.', default: false }),
     'work-dir': Flags.string({ summary: 'Work directory of the cluster (default .citc/<cluster> beside citc.yaml).' }),
+    'ssh-port': Flags.integer({
+      summary: "The management node's SSH port (default 22; e.g. behind a port forward).",
+      min: 1,
+    }),
   };
 
   async run(): Promise<void> {
@@ -37,6 +41,7 @@ export default class Ssh extends ClusterCommand {
       workDir,
       ...(args.node && { node: args.node }),
       ...(flags['ssh-key'] && { keyFile: flags['ssh-key'] }),
+      ...(flags['ssh-port'] && { port: flags['ssh-port'] }),
     });
     const argv = sshArgv(conn.target, { ...conn.options, command, tty: command.length === 0 });
     if (flags.print) {

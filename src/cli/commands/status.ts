@@ -19,6 +19,10 @@ export default class Status extends ClusterCommand {
     }),
     'ssh-key': Flags.string({ summary: 'Private key for the management node (default: your ssh agent).' }),
     'work-dir': Flags.string({ summary: 'Work directory of the cluster (default .citc/<cluster> beside citc.yaml).' }),
+    'ssh-port': Flags.integer({
+      summary: "The management node's SSH port (default 22; e.g. behind a port forward).",
+      min: 1,
+    }),
   };
 
   async run(): Promise<ClusterStatus> {
@@ -33,6 +37,7 @@ export default class Status extends ClusterCommand {
       cloud,
       nodes: flags.nodes,
       ...(flags['ssh-key'] && { sshKeyFile: flags['ssh-key'] }),
+      ...(flags['ssh-port'] && { sshPort: flags['ssh-port'] }),
     });
     for (const line of formatStatus(status)) this.log(line);
     return status;
