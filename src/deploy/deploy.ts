@@ -24,6 +24,7 @@ import {
   type PreflightReport,
   runPreflight,
 } from './preflight/preflight.js';
+import type { StepSink } from './steps.js';
 import { type DeploySummary, summarize } from './summary.js';
 import { readTerraformOutputs, runTerraform, type TerraformRunOptions } from './terraform-run.js';
 import { findTerraformTool, type TerraformToolName } from './terraform-tool.js';
@@ -53,6 +54,8 @@ export interface DeployOptions {
   preflight?: { skip?: CheckName[]; myAddress?: string; interfaces?: PreflightOptions['interfaces'] };
   /** Shown the checks' results before anything is created. */
   onPreflight?: (report: PreflightReport) => void;
+  /** Told where each long step begins and ends (the CLI shows their elapsed time). */
+  steps?: StepSink;
 }
 
 export interface DeployResult {
@@ -107,6 +110,19 @@ export async function deployCluster(opts: DeployOptions): Promise<DeployResult> 
     : await loadClusterState(opts.config, workDir);
   const config = pinManagementZone(opts.config, prior);
   const myAddress = opts.preflight?.myAddress ?? prior?.deploy?.adminAddress;
+  const steps = opts.steps;
+  // Each step's end, failed or not, is reported before the error leaves.
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    steps?.begin(name);
+    try {
+      const r = await fn();
+      steps?.end(true);
+      return r;
+    } catch (err) {
+      steps?.end(false);
+      throw err;
+    }
+  };
   const preflight = await runPreflight({
     config,
     env,
@@ -165,18 +181,20 @@ export async function deployCluster(opts: DeployOptions): Promise<DeployResult> 
     remedy: `Fix the cause above and run \`citc deploy\` again: ${tool.name} continues from its state in ${synth.stateFile}.`,
   };
   progress(`Using ${tool.name} ${tool.version} (${tool.binary})`);
-  await runTerraform(['init', '-input=false', '-no-color'], run);
+  await step(`${tool.name} init`, () => runTerraform(['init', '-input=false', '-no-color'], run));
   const planLines: string[] = [];
-  await runTerraform(['plan', '-input=false', '-json', `-out=${PLAN_FILE}`], {
-    ...run,
-    onLine: (l) => planLines.push(l),
-  });
+  await step(`${tool.name} plan`, () =>
+    runTerraform(['plan', '-input=false', '-json', `-out=${PLAN_FILE}`], {
+      ...run,
+      onLine: (l) => planLines.push(l),
+    }),
+  );
   const plan = withTerraformPlan(compared, parsePlanLines(planLines), applied, synth.json);
   opts.onPlan?.(plan);
   guardPlan(plan, { subject: config.name, ...(opts.allowReplace && { allowReplace: true }) });
   await confirmPlan(plan, opts, config.name);
   // The saved plan: what is applied is exactly what was shown.
-  await runTerraform(['apply', '-input=false', '-json', PLAN_FILE], run);
+  await step(`${tool.name} apply`, () => runTerraform(['apply', '-input=false', '-json', PLAN_FILE], run));
   const outputs = await readTerraformOutputs(run);
   await recordApplied(workDir, synth.file);
   const deploy = {
@@ -204,14 +222,16 @@ export async function deployCluster(opts: DeployOptions): Promise<DeployResult> 
   };
   if (opts.skipConfigure) return result;
   const { runManagementPlaybook } = await import('../ansible/run-playbook.js');
-  await runManagementPlaybook({
-    workDir,
-    config,
-    state,
-    env,
-    onProgress: progress,
-    ...(opts.inventory && { inventory: opts.inventory }),
-  });
+  await step('ansible-playbook (management node)', () =>
+    runManagementPlaybook({
+      workDir,
+      config,
+      state,
+      env,
+      onProgress: progress,
+      ...(opts.inventory && { inventory: opts.inventory }),
+    }),
+  );
   return { ...result, configured: true };
 }
 

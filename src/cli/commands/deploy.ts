@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core';
 import { type DeployResult, deployCluster } from '../../deploy/deploy.js';
 import { type DeployPlan, formatPlan } from '../../deploy/plan.js';
 import { CHECKS, type CheckName, formatPreflight } from '../../deploy/preflight/preflight.js';
+import { StepProgress } from '../../deploy/steps.js';
 import { formatSummary } from '../../deploy/summary.js';
 import { clusterWorkDir } from '../../state/file.js';
 import { ClusterCommand, fileArg } from '../base.js';
@@ -61,6 +62,7 @@ export default class Deploy extends ClusterCommand {
     const parsed = await this.parse(Deploy);
     const { args, flags } = parsed;
     const { config, path: configPath } = await this.loadCluster(parsed);
+    const ui = this.jsonEnabled() ? undefined : new StepProgress(process.stderr);
     const result = await deployCluster({
       config,
       workDir: clusterWorkDir(configPath, config.name, flags['work-dir']),
@@ -77,9 +79,11 @@ export default class Deploy extends ClusterCommand {
         this.progress('Checks before anything is created:');
         for (const line of formatPreflight(report)) this.progress(line);
       },
+      ...(ui && { steps: ui }),
       yes: flags.yes,
-      onProgress: (line) => this.progress(line),
+      onProgress: (line) => ui?.line(line),
       onPlan: (plan) => {
+        ui?.clear();
         if (!this.jsonEnabled()) for (const line of formatPlan(plan)) this.log(line);
       },
       ...(process.stdin.isTTY && !this.jsonEnabled() && { confirm: (plan: DeployPlan) => this.ask(plan) }),
@@ -89,6 +93,10 @@ export default class Deploy extends ClusterCommand {
       if (result.wouldRefuse) this.log(`citc deploy would refuse this: ${result.wouldRefuse}`);
       this.log(`Dry run: nothing was changed. Deploy for real with: citc deploy ${args.file ?? ''}`.trimEnd());
       return result;
+    }
+    if (ui) {
+      this.logToStderr('Steps:');
+      for (const line of ui.summary()) this.logToStderr(line);
     }
     const ip = result.outputs?.management_public_ip;
     const user = result.outputs?.management_ssh_user;

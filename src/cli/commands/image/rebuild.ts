@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { StepProgress } from '../../../deploy/steps.js';
 import { type ActivateOutcome, activateImage } from '../../../image/activate.js';
 import { type RebuildImageResult, rebuildImage } from '../../../image/rebuild.js';
 import { clusterWorkDir } from '../../../state/file.js';
@@ -24,13 +25,23 @@ export default class ImageRebuild extends ClusterCommand {
     const { flags } = parsed;
     const { config, path: configPath } = await this.loadCluster(parsed);
     const workDir = clusterWorkDir(configPath, config.name, flags['work-dir']);
-    const onProgress = (line: string) => this.progress(line);
-    const result = await rebuildImage({ config, workDir, onProgress });
+    const ui = this.jsonEnabled() ? undefined : new StepProgress(process.stderr);
+    const onProgress = (line: string) => ui?.line(line);
+    const result = await rebuildImage({ config, workDir, onProgress, ...(ui && { steps: ui }) });
     this.log(`Recorded compute image ${result.id} for ${config.name} (built in ${Math.round(result.ms / 1000)} s).`);
     if (result.previousId) this.log(`Roll back to ${result.previousId} with: citc image rollback`);
     const installed: ActivateOutcome = flags['no-install']
       ? { installed: false, reason: '--no-install' }
-      : await activateImage({ config, workDir, onProgress });
+      : await (async () => {
+          ui?.begin('ansible-playbook (install on the management node)');
+          const r = await activateImage({ config, workDir, onProgress });
+          ui?.end(true);
+          return r;
+        })();
+    if (ui) {
+      this.logToStderr('Steps:');
+      for (const line of ui.summary()) this.logToStderr(line);
+    }
     this.log(
       installed.installed
         ? 'The next nodes resumed launch it.'
