@@ -86,15 +86,15 @@ async function checkTerraform(opts: PreflightOptions, env: NodeJS.ProcessEnv): P
     return [{ check: 'terraform', status: 'ok', detail: `${tool.name} ${tool.version} (${tool.binary})` }, tool];
   } catch (err) {
     if (!(err instanceof CitcError)) throw err;
-    return [
-      {
-        check: 'terraform',
-        status: 'fail',
-        detail: err.message,
-        error: err,
-        ...(err.remedy && { remedy: err.remedy }),
-      },
-    ];
+    const result: CheckResult = {
+      check: 'terraform',
+      status: 'fail',
+      detail: err.message,
+      ...(err.remedy && { remedy: err.remedy }),
+    };
+    // Kept for assertPreflight, left out of --json (the detail and remedy say the same).
+    Object.defineProperty(result, 'error', { value: err, enumerable: false });
+    return [result];
   }
 }
 
