@@ -165,7 +165,7 @@ describe.skipIf(!existsSync(SSHD))('status, logs and ssh against the EC2 fake an
     const none = await runCli(['ssh', 'gpu-g5-1', '-c', config, '--print']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('citc: NODE_NOT_RUNNING: gpu-g5-1: no running instance serves gpu-g5-1');
-  });
+  }, 120_000);
 });
 
 describe('status --json against the Compute Engine fake', () => {

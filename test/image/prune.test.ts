@@ -104,7 +104,7 @@ describe('citc image list / prune against the EC2 fake', () => {
 
     const again = await runCli(['image', 'prune', '--yes', config]);
     expect(again.stdout).toContain('Nothing to prune.');
-  });
+  }, 180_000);
 });
 
 describe('citc image prune against the Compute Engine fake', () => {
@@ -135,5 +135,5 @@ describe('citc image prune against the Compute Engine fake', () => {
         `${project}/citc-other-compute-1`,
       ].sort(),
     );
-  });
+  }, 90_000);
 });
