@@ -101,6 +101,8 @@ export interface StorageModel {
   shareName: string;
   /** filestore: who may mount it; root is squashed for all but the management node. */
   exports?: { rootClients: string[]; squashedClients: string[] };
+  /** Terraform refuses to destroy the disk / file system (lifecycle prevent_destroy) unless this is false. */
+  preventDestroy: boolean;
 }
 
 export interface IdentityModel {
@@ -149,20 +151,26 @@ export function clusterInfraModel(
   config: ClusterConfig,
   imageId?: string,
   deployPublicKey?: string,
+  opts: { allowStorageDestroy?: boolean } = {},
 ): ClusterInfraModel {
   const { provider, network, name } = config;
   const zones = provider.zones;
+  // A subnet's range follows its zone's name, not its place in the list: reordering zones changes no subnet.
+  const block = (zone: string) => [...zones].sort().indexOf(zone);
   const clusterTag = provider.kind === 'aws' ? TAG.aws.cluster : TAG.gcp.cluster;
   // aws: one subnet per zone in the first blocks; gcp: one regional subnetwork in the first half.
   const subnets =
     provider.kind === 'aws'
-      ? zones.map((zone, i) => ({ zone, cidr: cidrSubnet(network.cidr, bitsFor(zones.length), i) }))
+      ? zones.map((zone) => ({ zone, cidr: cidrSubnet(network.cidr, bitsFor(zones.length), block(zone)) }))
       : [{ zone: zones[0] as string, cidr: cidrSubnet(network.cidr, 1, 0) }];
   const computeEgress = network.computeEgress ?? (provider.kind === 'gcp' ? 'nat' : 'public');
   // aws nat: the public subnet takes the block after the zones' (bitsFor leaves room for one more).
   const publicSubnet =
     provider.kind === 'aws' && computeEgress === 'nat'
-      ? { zone: zones[0] as string, cidr: cidrSubnet(network.cidr, bitsFor(zones.length), zones.length) }
+      ? {
+          zone: config.management.zone ?? (zones[0] as string),
+          cidr: cidrSubnet(network.cidr, bitsFor(zones.length), zones.length),
+        }
       : undefined;
   const lastSlash29 = 2 ** (29 - Number(network.cidr.split('/')[1])) - 1;
   const model: ClusterInfraModel = {
@@ -184,7 +192,7 @@ export function clusterInfraModel(
       name: managementHostName(name),
       machineType: config.management.machineType,
       diskGb: config.management.diskGb,
-      zone: zones[0] as string,
+      zone: config.management.zone ?? (zones[0] as string),
       os: config.image.os,
       awsImage: { namePattern: AWS_BASE_IMAGES[config.image.os].name, owner: AWS_BASE_IMAGES[config.image.os].owner },
       gcpImage: { ...GCP_BASE_IMAGES[config.image.os] },
@@ -198,6 +206,7 @@ export function clusterInfraModel(
       device: provider.kind === 'aws' ? '/dev/sdf' : 'citc-shared',
       name: `${name}-shared`,
       shareName: 'share',
+      preventDestroy: !opts.allowStorageDestroy,
     },
     identity: {
       managementRole: `${name}-mgmt`,

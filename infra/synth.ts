@@ -12,6 +12,8 @@ export interface SynthOptions {
   imageId?: string;
   /** The public half of citc's deploy key: the only key the management node's sudo account accepts. */
   deployPublicKey?: string;
+  /** Drop the shared disk's prevent_destroy: `citc destroy`, and `citc deploy --allow-replace`. */
+  allowStorageDestroy?: boolean;
 }
 
 export interface SynthResult {
@@ -50,7 +52,9 @@ export function terraformStateFile(workDir: string): string {
  */
 export async function synthesizeCluster(config: ClusterConfig, opts: SynthOptions): Promise<SynthResult> {
   const started = performance.now();
-  const model = clusterInfraModel(config, opts.imageId, opts.deployPublicKey);
+  const model = clusterInfraModel(config, opts.imageId, opts.deployPublicKey, {
+    allowStorageDestroy: opts.allowStorageDestroy === true,
+  });
   const stateFile = terraformStateFile(opts.workDir);
   await mkdir(join(opts.workDir, 'infra'), { recursive: true });
   const app = new App({ outdir: join(opts.workDir, 'infra'), skipValidation: false });

@@ -40,7 +40,10 @@ export class AwsClusterStack extends TerraformStack {
     });
     const management = new AwsManagement(this, 'management', {
       management: model.management,
-      subnetId: network.publicSubnet.id,
+      // nat: the public subnet; public: the subnet of the management zone, wherever it is in provider.zones.
+      subnetId: model.network.publicSubnet
+        ? network.publicSubnet.id
+        : (subnetIds[Math.max(0, model.zones.indexOf(model.management.zone))] as string),
       securityGroupIds: [firewall.management.id],
       instanceProfileName: identity.managementProfile.name,
     });

@@ -31,6 +31,7 @@ export class AwsStorage extends Construct {
         creationToken: `${cluster}-shared`,
         encrypted: true,
         tags: { Name: `${cluster}-shared` },
+        lifecycle: { preventDestroy: storage.preventDestroy },
       });
       props.subnetIds.forEach((subnetId, i) => {
         new EfsMountTarget(this, `mount-${i}`, {
@@ -48,6 +49,8 @@ export class AwsStorage extends Construct {
       type: 'gp3',
       encrypted: true,
       tags: { Name: `${cluster}-shared` },
+      // /home lives here: terraform refuses to delete it unless citc destroy or deploy --allow-replace asks.
+      lifecycle: { preventDestroy: storage.preventDestroy },
     });
     this.diskId = disk.id;
     new VolumeAttachment(this, 'attach', {

@@ -50,6 +50,7 @@ export class GcpStorage extends Construct {
           ],
         },
         networks: [{ network: props.networkName, modes: ['MODE_IPV4'], reservedIpRange: props.reservedCidr }],
+        lifecycle: { preventDestroy: storage.preventDestroy },
       });
       this.address = Fn.element(fs.networks.get(0).ipAddresses, 0);
       this.exportPrefix = `/${storage.shareName}`;
@@ -60,6 +61,8 @@ export class GcpStorage extends Construct {
       zone: props.zone,
       size: storage.sizeGb,
       type: 'pd-balanced',
+      // /home lives here: terraform refuses to delete it unless citc destroy or deploy --allow-replace asks.
+      lifecycle: { preventDestroy: storage.preventDestroy },
     });
     new ComputeAttachedDisk(this, 'attach', {
       disk: disk.id,

@@ -20,6 +20,10 @@ export interface DeployState {
   appliedAt?: string;
   /** Terraform outputs after apply: management node addresses, subnet ids, storage endpoints... */
   outputs: Record<string, string | string[]>;
+  /** Zone the management node and shared disk were applied in: kept when provider.zones is reordered. */
+  managementZone?: string;
+  /** The address the admin deployed from (--my-address): the next preflight checks it is in adminCidrs. */
+  adminAddress?: string;
 }
 
 export interface ImageRecord {

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { ClusterInfraModel } from '../../infra/model.js';
 import type { SynthResult, TerraformJson } from '../../infra/synth.js';
+import { type DeployPlan, formatPlan } from './plan.js';
 
 /** What a deploy would create, from the synthesized JSON: the `--dry-run` report. */
 export interface DeploySummary {
@@ -57,8 +58,11 @@ export function summarize(synth: SynthResult): DeploySummary {
   };
 }
 
-/** The report a person reads; paths relative to `cwd` when they are below it. */
-export function formatSummary(s: DeploySummary, cwd: string = process.cwd()): string[] {
+/**
+ * The report a person reads; paths relative to `cwd` when they are below it. With a plan of a cluster
+ * applied before, the plan (resource by resource) takes the place of the resource counts.
+ */
+export function formatSummary(s: DeploySummary, cwd: string = process.cwd(), plan?: DeployPlan): string[] {
   const path = (p: string) => {
     const r = relative(cwd, p);
     return r.startsWith('..') ? p : r;
@@ -66,8 +70,12 @@ export function formatSummary(s: DeploySummary, cwd: string = process.cwd()): st
   const width = Math.max(...s.resources.map((r) => String(r.count).length));
   return [
     `Cluster ${s.cluster} on ${s.provider} (${s.region}), synthesized in ${s.synthMs} ms.`,
-    `Terraform would create ${s.totalResources} resources (reading ${s.dataSources} data sources):`,
-    ...s.resources.map((r) => `  ${String(r.count).padStart(width)} ${r.type}`),
+    ...(plan && plan.basis !== 'first deploy'
+      ? formatPlan(plan)
+      : [
+          `Terraform would create ${s.totalResources} resources (reading ${s.dataSources} data sources):`,
+          ...s.resources.map((r) => `  ${String(r.count).padStart(width)} ${r.type}`),
+        ]),
     `Management node: ${s.management.name}, ${s.management.machineType} in ${s.management.zone}, ${s.management.diskGb} GB encrypted disk.`,
     `Shared storage: ${s.storage.kind}, ${s.storage.sizeGb} GB, mounted at ${s.storage.mounts.join(', ')}.`,
     `Compute nodes: none now; Slurm starts them on demand in ${s.zones.join(', ')} and deletes them when idle:`,

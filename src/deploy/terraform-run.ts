@@ -12,6 +12,8 @@ export interface TerraformRunOptions {
   /** Who the error is about (the cluster) and what to do after a failure. */
   subject: string;
   remedy: string;
+  /** Every output line as it comes (plan -json lines are read from here). */
+  onLine?: (line: string) => void;
 }
 
 function toolEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -38,6 +40,7 @@ export async function runTerraform(args: string[], opts: TerraformRunOptions): P
   const errors: string[] = [];
   const tail: string[] = [];
   for await (const line of child.iterable({ from: 'all' })) {
+    opts.onLine?.(line);
     if (line.trim()) tail.push(line.trim());
     if (tail.length > 10) tail.shift();
     if (json) {

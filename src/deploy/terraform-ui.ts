@@ -16,7 +16,8 @@ export interface UiLine {
   error?: string;
 }
 
-const SHOWN = new Set(['apply_complete', 'apply_errored', 'change_summary']);
+// apply_start says what is being worked on (the activity of the step); the still-creating ticks add nothing.
+const SHOWN = new Set(['apply_start', 'apply_complete', 'apply_errored', 'change_summary']);
 
 export function readUiLine(line: string): UiLine {
   const text = line.trim();

@@ -72,7 +72,8 @@ export async function destroyCluster(opts: DestroyOptions): Promise<DestroyResul
 
   // Synthesized again so the stack dir exists even if it was deleted; destroy plans from the state.
   const imageId = state?.image?.current.id;
-  const synth = await synthesizeCluster(config, { workDir, ...(imageId && { imageId }) });
+  // The shared disk's prevent_destroy would stop terraform destroy: the person typed the cluster name (or --yes).
+  const synth = await synthesizeCluster(config, { workDir, allowStorageDestroy: true, ...(imageId && { imageId }) });
   const run = {
     tool,
     cwd: synth.stackDir,

@@ -4,6 +4,7 @@ import { writeAnsibleInputs } from '../ansible/inputs.js';
 import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError, ExitCode } from '../core/errors.js';
 import { type ClusterState, emptyState } from '../core/state.js';
+import type { StepSink } from '../deploy/steps.js';
 import { packerBuilder } from '../render/packer.js';
 import { readState, statePath, writeState } from '../state/file.js';
 import { findBinary } from '../tools/find-binary.js';
@@ -23,6 +24,8 @@ export interface RebuildImageOptions {
   env?: NodeJS.ProcessEnv;
   /** For tests: the build time to record. */
   now?: () => Date;
+  /** Told where packer init and packer build begin and end (the CLI shows their elapsed time). */
+  steps?: StepSink;
 }
 
 export interface RebuildImageResult {
@@ -76,6 +79,17 @@ export async function rebuildImage(opts: RebuildImageOptions): Promise<RebuildIm
   );
 
   const run = async (args: string[], what: string): Promise<PackerEvent[]> => {
+    opts.steps?.begin(`packer ${what}`);
+    try {
+      const events = await runPacker(args, what);
+      opts.steps?.end(true);
+      return events;
+    } catch (err) {
+      opts.steps?.end(false);
+      throw err;
+    }
+  };
+  const runPacker = async (args: string[], what: string): Promise<PackerEvent[]> => {
     progress(`$ packer ${args.join(' ')}`);
     const events: PackerEvent[] = [];
     const plain: string[] = [];

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { repoRoot, runCli } from '../support/cli.js';
-import { isolatedPath, standInTerraform } from './stand-in-terraform.js';
+import { isolatedPath, plannedChange, standInTerraform } from './stand-in-terraform.js';
+
+/** The checks these tests are not about (the example's placeholders; no credentials here). */
+const SKIP = ['--skip-check', 'placeholders', '--skip-check', 'credentials', '--skip-check', 'admin-address'];
 
 let dir: string;
 let config: string;
@@ -26,7 +29,7 @@ describe('citc deploy (the CLI)', () => {
     expect(lines).toContain('Management node: hpc-aws-mgmt, t3.medium in us-east-1a, 50 GB encrypted disk.');
     expect(lines).toContain('  at most 148 compute nodes at once.');
     expect(lines).toContain(`Terraform JSON: ${join(dir, '.citc/hpc-aws/infra/stacks/hpc-aws/cdk.tf.json')}`);
-    expect(lines.at(-1)).toBe(`Dry run: nothing was created. Deploy for real with: citc deploy ${config}`);
+    expect(lines.at(-1)).toBe(`Dry run: nothing was changed. Deploy for real with: citc deploy ${config}`);
     const json = JSON.parse(await readFile(join(dir, '.citc/hpc-aws/infra/stacks/hpc-aws/cdk.tf.json'), 'utf8'));
     expect(Object.keys(json.resource)).toContain('aws_instance');
   });
@@ -47,7 +50,7 @@ describe('citc deploy (the CLI)', () => {
   });
 
   it('exits 3 with the versions that work when neither terraform nor tofu is on PATH', async () => {
-    const r = await runCli(['deploy', config], { env: { PATH: await isolatedPath(dir) } });
+    const r = await runCli(['deploy', config, '--skip-configure', ...SKIP], { env: { PATH: await isolatedPath(dir) } });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(
       'citc: TOOL_MISSING: terraform/tofu: terraform or tofu is not installed (not found on PATH).',
@@ -64,12 +67,12 @@ describe('citc deploy (the CLI)', () => {
         compute_subnet_ids: ['subnet-a', 'subnet-b'],
       },
     });
-    const r = await runCli(['deploy', config, '--skip-configure'], {
+    const r = await runCli(['deploy', config, '--skip-configure', ...SKIP], {
       env: { PATH: await isolatedPath(dir, tf.binDir) },
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Management node: ssh rocky@198.51.100.7');
-    expect(r.stderr).toContain('$ terraform apply -auto-approve -input=false -json');
+    expect(r.stderr).toContain('$ terraform apply -input=false -json citc.tfplan');
     const state = JSON.parse(await readFile(join(dir, '.citc/hpc-aws/state.json'), 'utf8'));
     expect(state.deploy.outputs.compute_subnet_ids).toEqual(['subnet-a', 'subnet-b']);
   });
@@ -81,7 +84,7 @@ describe('citc deploy (the CLI)', () => {
         { type: 'diagnostic', diagnostic: { severity: 'error', summary: 'No valid credential sources found' } },
       ],
     });
-    const r = await runCli(['deploy', config, '--skip-configure'], {
+    const r = await runCli(['deploy', config, '--skip-configure', ...SKIP], {
       env: { PATH: await isolatedPath(dir, tf.binDir) },
     });
     expect(r.code).toBe(1);
@@ -89,6 +92,43 @@ describe('citc deploy (the CLI)', () => {
       'citc: TERRAFORM_FAILED: hpc-aws: terraform apply failed (exit 1): No valid credential sources found.',
     );
   });
+});
+
+describe('citc deploy after a change of zones', () => {
+  it('refuses to move the management node and the shared disk (exit 2, naming both), --dry-run shows why', async () => {
+    const first = await standInTerraform(dir, { outputs: { management_public_ip: '198.51.100.7' } });
+    const ok = await runCli(['deploy', config, '--skip-configure', ...SKIP], {
+      env: { PATH: await isolatedPath(dir, first.binDir) },
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+    const text = await readFile(config, 'utf8');
+    await writeFile(config, text.replace('zones: [us-east-1a, us-east-1b]', 'zones: [us-east-1b, us-east-1c]'));
+    const dry = await runCli(['deploy', '--dry-run', config], { env: { PATH: await isolatedPath(dir) } });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(
+      '  -/+ aws_ebs_volume.storage_disk_F797B0A1 [shared disk hpc-aws-shared]: replace\n        availability_zone: "us-east-1a" → "us-east-1b"',
+    );
+    expect(dry.stdout).toContain(
+      'citc deploy would refuse this: hpc-aws: refusing to replace the management node hpc-aws-mgmt',
+    );
+    const tf = await standInTerraform(join(dir, 'again'), {
+      planLines: [
+        plannedChange('aws_instance.management_node_E9B160A4', 'replace'),
+        plannedChange('aws_ebs_volume.storage_disk_F797B0A1', 'replace'),
+      ],
+    });
+    const r = await runCli(['deploy', config, '--skip-configure', '--yes', ...SKIP], {
+      env: { PATH: await isolatedPath(dir, tf.binDir) },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(
+      'Plan (from terraform plan): 0 to create, 0 to update in place, 2 to replace, 0 to delete',
+    );
+    expect(r.stderr).toMatch(
+      /citc: DEPLOY_WOULD_REPLACE: hpc-aws: refusing to replace the management node hpc-aws-mgmt .* and replace the shared disk hpc-aws-shared .*--allow-replace/,
+    );
+    expect((await tf.calls()).map((c) => c.args[0])).not.toContain('apply');
+  }, 180_000);
 });
 
 describe('citc deploy with a corrupt state file', () => {

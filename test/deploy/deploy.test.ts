@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../src/core/config/types.js';
 import { CitcError } from '../../src/core/errors.js';
 import { deployCluster } from '../../src/deploy/deploy.js';
+import type { CheckName } from '../../src/deploy/preflight/preflight.js';
 import { loadExample } from '../infra/synth-fixture.js';
 import { DIAGNOSTIC_ERROR, isolatedPath, standInTerraform } from './stand-in-terraform.js';
 
@@ -24,6 +25,9 @@ async function mkdirp(d: string): Promise<string> {
   await mkdir(d, { recursive: true });
   return d;
 }
+
+/** The checks these tests are not about: the example's placeholders, credentials, the admin address, ansible. */
+const preflight = { skip: ['placeholders', 'credentials', 'admin-address', 'ansible'] as CheckName[] };
 
 let dir: string;
 let workDir: string;
@@ -46,6 +50,7 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const r = await deployCluster({
       config,
       workDir,
+      preflight,
       skipConfigure: true,
       env: { PATH: await isolatedPath(dir, tf.binDir) },
       onProgress: (l) => lines.push(l),
@@ -55,7 +60,8 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     expect(calls.map((c) => c.args)).toEqual([
       ['version', '-json'],
       ['init', '-input=false', '-no-color'],
-      ['apply', '-auto-approve', '-input=false', '-json'],
+      ['plan', '-input=false', '-json', '-out=citc.tfplan'],
+      ['apply', '-input=false', '-json', 'citc.tfplan'],
       ['output', '-json'],
     ]);
     const stackDir = join(workDir, 'infra', 'stacks', 'hpc-aws');
@@ -70,8 +76,13 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
         synthesizedAt: '2026-11-23T01:00:00.000Z',
         appliedAt: '2026-11-23T01:00:00.000Z',
         outputs: OUTPUTS,
+        managementZone: 'us-east-1a',
       },
     });
+    // What the next plan compares with: the configuration just applied.
+    expect(await readFile(join(workDir, 'applied.tf.json'), 'utf8')).toBe(
+      await readFile(join(stackDir, 'cdk.tf.json'), 'utf8'),
+    );
     expect(lines).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
     expect(lines).toContain('Terraform has been successfully initialized!');
   });
@@ -80,12 +91,20 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const tofu = await standInTerraform(dir, { name: 'tofu', version: '1.8.3', outputs: OUTPUTS });
     const tf = await standInTerraform(dir, { outputs: OUTPUTS });
     const path = await isolatedPath(dir, tf.binDir, tofu.binDir);
-    const asked = await deployCluster({ config, workDir, skipConfigure: true, tool: 'tofu', env: { PATH: path } });
+    const asked = await deployCluster({
+      config,
+      workDir,
+      preflight,
+      skipConfigure: true,
+      tool: 'tofu',
+      env: { PATH: path },
+    });
     expect(asked.tool).toEqual({ name: 'tofu', version: '1.8.3' });
     expect(await tf.calls()).toEqual([]);
     const only = await deployCluster({
       config,
       workDir,
+      preflight,
       skipConfigure: true,
       env: { PATH: await isolatedPath(dir, tofu.binDir) },
     });
@@ -106,6 +125,7 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const err = await deployCluster({
       config,
       workDir,
+      preflight,
       skipConfigure: true,
       env: { PATH: await isolatedPath(dir, tf.binDir) },
     }).catch((e) => e);
@@ -119,7 +139,7 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const s = await state();
     expect(s.image).toEqual({ current: { id: 'ami-0abc', builtAt: 'x' }, previous: [] });
     expect((s.deploy as Record<string, unknown>).appliedAt).toBeUndefined();
-    expect((await tf.calls()).map((c) => c.args[0])).toEqual(['version', 'init', 'apply']);
+    expect((await tf.calls()).map((c) => c.args[0])).toEqual(['version', 'init', 'plan', 'apply']);
     // The recorded image is the one the compute launch template starts.
     const stack = JSON.parse(await readFile(join(workDir, 'infra/stacks/hpc-aws/cdk.tf.json'), 'utf8'));
     expect(Object.values(stack.resource.aws_launch_template)[0]).toMatchObject({ image_id: 'ami-0abc' });
@@ -127,9 +147,12 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
 
   it('hands over to the Ansible playbook after apply (exit 3 naming ansible when it is missing, outputs already recorded)', async () => {
     const tf = await standInTerraform(dir, { outputs: OUTPUTS });
-    const err = await deployCluster({ config, workDir, env: { PATH: await isolatedPath(dir, tf.binDir) } }).catch(
-      (e) => e,
-    );
+    const err = await deployCluster({
+      config,
+      workDir,
+      preflight,
+      env: { PATH: await isolatedPath(dir, tf.binDir) },
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(CitcError);
     expect(err.exitCode).toBe(3);
     expect(err.subject).toBe('ansible-playbook');
@@ -145,6 +168,7 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
     const err = await deployCluster({
       config,
       workDir,
+      preflight,
       skipConfigure: true,
       env: { PATH: await isolatedPath(dir, tf.binDir) },
     }).catch((e) => e);
@@ -156,7 +180,9 @@ describe('deployCluster with a stand-in terraform first on PATH', () => {
 
 describe('deployCluster without terraform', () => {
   it('exits 3 naming the versions that work and how to install them, before writing anything', async () => {
-    const err = await deployCluster({ config, workDir, env: { PATH: await isolatedPath(dir) } }).catch((e) => e);
+    const err = await deployCluster({ config, workDir, preflight, env: { PATH: await isolatedPath(dir) } }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(CitcError);
     expect(err.code).toBe('TOOL_MISSING');
     expect(err.exitCode).toBe(3);
@@ -167,16 +193,19 @@ describe('deployCluster without terraform', () => {
 
   it('exits 3 for a terraform older than 1.5', async () => {
     const tf = await standInTerraform(dir, { version: '1.3.9' });
-    const err = await deployCluster({ config, workDir, env: { PATH: await isolatedPath(dir, tf.binDir) } }).catch(
-      (e) => e,
-    );
+    const err = await deployCluster({
+      config,
+      workDir,
+      preflight,
+      env: { PATH: await isolatedPath(dir, tf.binDir) },
+    }).catch((e) => e);
     expect(err.code).toBe('TOOL_TOO_OLD');
     expect(err.exitCode).toBe(3);
     expect(err.message).toBe('terraform 1.3.9 is too old (need 1.5 or newer)');
   });
 
   it('still synthesizes and summarizes on --dry-run, with no state written', async () => {
-    const r = await deployCluster({ config, workDir, dryRun: true, env: { PATH: await isolatedPath(dir) } });
+    const r = await deployCluster({ config, workDir, preflight, dryRun: true, env: { PATH: await isolatedPath(dir) } });
     expect(r.dryRun).toBe(true);
     expect(r.summary).toMatchObject({ cluster: 'hpc-aws', maxNodes: 148, totalResources: 25 });
     expect(JSON.parse(await readFile(r.summary.files.file, 'utf8')).resource.aws_vpc).toBeDefined();

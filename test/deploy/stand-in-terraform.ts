@@ -4,8 +4,8 @@ import { join } from 'node:path';
 /**
  * A stand-in `terraform` (or `tofu`) for tests, put first on PATH: it appends each call (arguments,
  * working directory, whether cdk.tf.json is there) to a file and answers like terraform does:
- * `version -json`, `init`, `apply -json` / `destroy -json` (machine-readable UI lines, then an exit
- * code), `output -json`.
+ * `version -json`, `init`, `plan -json` (planned_change lines), `apply -json` / `destroy -json`
+ * (machine-readable UI lines, then an exit code), `output -json`.
  */
 export interface StandInTerraformOptions {
   name?: 'terraform' | 'tofu';
@@ -15,6 +15,9 @@ export interface StandInTerraformOptions {
   applyLines?: object[];
   destroyExit?: number;
   outputs?: Record<string, unknown>;
+  /** `plan -json` lines (planned_change messages); default: nothing to change. */
+  planLines?: object[];
+  planExit?: number;
 }
 
 export interface TerraformCall {
@@ -46,6 +49,16 @@ export async function standInTerraform(dir: string, opts: StandInTerraformOption
   const log = join(dir, `${name}-calls.jsonl`);
   const apply = join(dir, `${name}-apply.jsonl`);
   const outputs = join(dir, `${name}-outputs.json`);
+  const plan = join(dir, `${name}-plan.jsonl`);
+  const planLines = opts.planLines ?? [
+    {
+      '@level': 'info',
+      '@message': 'Plan: 0 to add, 0 to change, 0 to destroy.',
+      type: 'change_summary',
+      changes: { add: 0, change: 0, import: 0, remove: 0, operation: 'plan' },
+    },
+  ];
+  await writeFile(plan, planLines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   const applyLines = opts.applyLines ?? [
     {
       '@level': 'info',
@@ -68,6 +81,7 @@ node -e 'const fs=require("fs");process.stdout.write(JSON.stringify({args:proces
 case "$1" in
   version) echo '{"terraform_version":"${opts.version ?? '1.9.8'}","platform":"linux_amd64"}' ;;
   init) echo 'Initializing the backend...'; echo 'Initializing provider plugins...'; echo '- Installing hashicorp/aws v6.25.0...'; echo 'Terraform has been successfully initialized!' ;;
+  plan) cat '${plan}'; exit ${opts.planExit ?? 0} ;;
   apply) cat '${apply}'; exit ${opts.applyExit ?? 0} ;;
   destroy) echo '{"@message":"Destroy complete! Resources: 21 destroyed.","type":"change_summary"}'; exit ${opts.destroyExit ?? 0} ;;
   output) cat '${outputs}' ;;
@@ -104,4 +118,26 @@ export async function isolatedPath(dir: string, ...dirs: string[]): Promise<stri
     });
   }
   return [...dirs, tools].join(':');
+}
+
+/** A `planned_change` line as `terraform plan -json` prints it. */
+export function plannedChange(addr: string, action: 'create' | 'update' | 'replace' | 'delete'): object {
+  const [type, name] = addr.split('.') as [string, string];
+  return {
+    '@level': 'info',
+    '@message': `${addr}: Plan to ${action}`,
+    type: 'planned_change',
+    change: {
+      resource: {
+        addr,
+        module: '',
+        resource: addr,
+        implied_provider: type.split('_')[0],
+        resource_type: type,
+        resource_name: name,
+        resource_key: null,
+      },
+      action,
+    },
+  };
 }

@@ -45,15 +45,20 @@ describe('cidrHost and cidrWithout', () => {
 });
 
 describe('clusterInfraModel', () => {
-  it('gives each aws zone its own subnet in zone order and tags with citc:cluster', () => {
+  it('gives each aws zone its own subnet in zone order, its range by the zone name, and tags with citc:cluster', () => {
     const config = awsCluster();
     config.provider.zones = ['us-east-1c', 'us-east-1a', 'us-east-1f'];
     const m = clusterInfraModel(config);
     expect(m.network.subnets).toEqual([
-      { zone: 'us-east-1c', cidr: '10.0.0.0/18' },
-      { zone: 'us-east-1a', cidr: '10.0.64.0/18' },
+      { zone: 'us-east-1c', cidr: '10.0.64.0/18' },
+      { zone: 'us-east-1a', cidr: '10.0.0.0/18' },
       { zone: 'us-east-1f', cidr: '10.0.128.0/18' },
     ]);
+    // Reordering the zones changes no subnet's range.
+    config.provider.zones = ['us-east-1a', 'us-east-1f', 'us-east-1c'];
+    expect(new Set(clusterInfraModel(config).network.subnets.map((s) => `${s.zone} ${s.cidr}`))).toEqual(
+      new Set(m.network.subnets.map((s) => `${s.zone} ${s.cidr}`)),
+    );
     expect(m.network.nat).toBe(false);
     expect(m.labels).toEqual({ team: 'hpc', 'citc:cluster': 'demo' });
     expect(m.management).toMatchObject({ name: 'demo-mgmt', zone: 'us-east-1c', sshUser: 'rocky' });

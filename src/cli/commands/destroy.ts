@@ -1,12 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import { loadClusterConfig } from '../../config/load.js';
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { type DestroyResult, destroyCluster } from '../../destroy/destroy.js';
 import { clusterWorkDir } from '../../state/file.js';
-import { CitcCommand, configFlags, configPathOf, fileArg } from '../base.js';
+import { ClusterCommand, fileArg } from '../base.js';
 
-export default class Destroy extends CitcCommand {
+export default class Destroy extends ClusterCommand {
   static override summary = 'Terminate every compute node of the cluster, then destroy its infrastructure';
   static override description =
     "Lists the compute instances carrying the cluster's tag (aws) or label (gcp), terminates them and waits until they are gone, lists again until no more appear (slurmctld may launch nodes meanwhile), then runs terraform (or tofu) destroy. Asks for the cluster name first unless --yes; without a terminal it refuses (exit 5). Safe to run again, and after a deploy that stopped half way. Other clusters' instances are never touched.";
@@ -14,7 +13,6 @@ export default class Destroy extends CitcCommand {
   static override enableJsonFlag = true;
   static override args = { file: fileArg };
   static override flags = {
-    ...configFlags,
     yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.', default: false }),
     tool: Flags.string({
       summary: 'Terraform or OpenTofu (default: terraform, else tofu, from PATH).',
@@ -29,9 +27,9 @@ export default class Destroy extends CitcCommand {
   };
 
   async run(): Promise<DestroyResult> {
-    const { args, flags } = await this.parse(Destroy);
-    const configPath = configPathOf(args.file, flags.config);
-    const config = await loadClusterConfig(configPath, { env: process.env });
+    const parsed = await this.parse(Destroy);
+    const { flags } = parsed;
+    const { config, path: configPath } = await this.loadCluster(parsed);
     if (!flags.yes) await this.confirm(config.name, config.provider.kind);
     const result = await destroyCluster({
       config,

@@ -187,6 +187,10 @@ export const clusterSchema: ObjectField = {
           doc: 'Machine type; default `t3.medium` (aws) / `e2-standard-2` (gcp).',
         },
         diskGb: { type: 'integer', default: 50, min: 20, max: 16_384, doc: 'Boot disk size in GB.' },
+        zone: {
+          type: 'string',
+          doc: 'Zone of the management node and its shared disk; default: the zone it was deployed in (kept in the state file), else the first of provider.zones. Changing it replaces both.',
+        },
       },
     },
     storage: {

@@ -34,6 +34,8 @@ export interface ManagementConfig {
   machineType: string;
   /** Boot disk size in GB. */
   diskGb: number;
+  /** Zone of the management node and shared disk; absent: the recorded one, else provider.zones[0]. */
+  zone?: string;
 }
 
 export type StorageKind = 'nfs' | 'efs' | 'filestore';

@@ -20,6 +20,17 @@ export interface Ec2FakeInstance {
   spot: boolean;
   /** Tags/params of the RunInstances call, for assertions on what the adapter sent. */
   request: Record<string, string>;
+  /** Set by seed (e.g. the management node's address); RunInstances leaves it out. */
+  publicIp?: string;
+}
+
+/** An AMI as the fake keeps it (DescribeImages/DeregisterImage), with the snapshots behind it. */
+export interface Ec2FakeImage {
+  id: string;
+  name: string;
+  createdAt: Date;
+  tags: Record<string, string>;
+  snapshots: string[];
 }
 
 export interface Ec2FakeOptions {
@@ -45,6 +56,9 @@ export class Ec2Fake extends FakeServer {
   readonly instances = new Map<string, Ec2FakeInstance>();
   /** instance id → its serial console text, for GetConsoleOutput (any id, e.g. a management node). */
   readonly consoles = new Map<string, string>();
+  readonly images = new Map<string, Ec2FakeImage>();
+  /** Snapshot ids that exist (seeded with an image, removed by DeleteSnapshot). */
+  readonly snapshots = new Set<string>();
   private readonly tokens = new Map<string, { key: string; ids: string[] }>();
   private seq = 0;
   private ipSeq = 0;
@@ -100,6 +114,7 @@ export class Ec2Fake extends FakeServer {
       tags: { ...init.tags },
       spot: init.spot ?? false,
       request: init.request ?? {},
+      ...(init.publicIp && { publicIp: init.publicIp }),
     };
     this.instances.set(inst.id, inst);
     return inst;
@@ -159,6 +174,15 @@ export class Ec2Fake extends FakeServer {
               };
         break;
       }
+      case 'DescribeImages':
+        out = this.describeImages(p);
+        break;
+      case 'DeregisterImage':
+        out = this.deregisterImage(p);
+        break;
+      case 'DeleteSnapshot':
+        out = this.deleteSnapshot(p);
+        break;
       default:
         return fail(400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
     }
@@ -288,6 +312,7 @@ export class Ec2Fake extends FakeServer {
       imageId: i.imageId,
       instanceState: { code: STATE_CODE[i.state], name: i.state },
       privateIpAddress: i.privateIp,
+      ipAddress: i.publicIp,
       amiLaunchIndex: i.launchIndex,
       instanceType: i.instanceType,
       launchTime: i.launchTime.toISOString(),
@@ -413,6 +438,65 @@ export class Ec2Fake extends FakeServer {
       const i = this.instances.get(id) as Ec2FakeInstance;
       for (const t of members(p, 'Tag')) i.tags[t.get('Key') ?? ''] = t.get('Value') ?? '';
     }
+    return { body: { return: true } };
+  }
+
+  /** Adds an AMI with one snapshot, as `citc image rebuild` leaves them. */
+  seedImage(init: { name: string; tags: Record<string, string>; createdAt?: Date }): Ec2FakeImage {
+    const n = ++this.seq;
+    const img: Ec2FakeImage = {
+      id: `ami-${n.toString(16).padStart(17, '0')}`,
+      name: init.name,
+      createdAt: init.createdAt ?? new Date(),
+      tags: { ...init.tags },
+      snapshots: [`snap-${n.toString(16).padStart(17, '0')}`],
+    };
+    this.images.set(img.id, img);
+    for (const s of img.snapshots) this.snapshots.add(s);
+    return img;
+  }
+
+  private describeImages(p: Params): { body: XmlNode } | { error: [number, string, string] } {
+    const owners = list(p, 'Owner');
+    if (owners.length > 0 && !owners.includes('self')) return { body: { imagesSet: [] } };
+    let imgs = [...this.images.values()];
+    const ids = list(p, 'ImageId');
+    if (ids.length > 0) imgs = imgs.filter((i) => ids.includes(i.id));
+    for (const f of members(p, 'Filter')) {
+      const name = f.get('Name') ?? '';
+      const values = new Set(list(f, 'Value'));
+      if (!name.startsWith('tag:')) return { error: [400, 'InvalidParameterValue', `The filter '${name}' is invalid`] };
+      const k = name.slice(4);
+      imgs = imgs.filter((i) => i.tags[k] !== undefined && values.has(i.tags[k]));
+    }
+    return {
+      body: {
+        imagesSet: imgs.map((i) => ({
+          imageId: i.id,
+          name: i.name,
+          imageState: 'available',
+          creationDate: i.createdAt.toISOString(),
+          imageOwnerId: '123456789012',
+          blockDeviceMapping: i.snapshots.map((s) => ({ deviceName: '/dev/sda1', ebs: { snapshotId: s } })),
+          tagSet: Object.entries(i.tags).map(([key, value]) => ({ key, value })),
+        })),
+      },
+    };
+  }
+
+  private deregisterImage(p: Params): { body: XmlNode } | { error: [number, string, string] } {
+    const id = p.get('ImageId') ?? '';
+    if (!this.images.delete(id))
+      return { error: [400, 'InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`] };
+    return { body: { return: true } };
+  }
+
+  private deleteSnapshot(p: Params): { body: XmlNode } | { error: [number, string, string] } {
+    const id = p.get('SnapshotId') ?? '';
+    if ([...this.images.values()].some((i) => i.snapshots.includes(id)))
+      return { error: [400, 'InvalidSnapshot.InUse', `The snapshot ${id} is currently in use by an AMI`] };
+    if (!this.snapshots.delete(id))
+      return { error: [400, 'InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`] };
     return { body: { return: true } };
   }
 }

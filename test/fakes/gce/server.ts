@@ -13,6 +13,16 @@ export interface GceFakeInstance {
   creationTimestamp: string;
   /** The bulkInsert instanceProperties it came from, for assertions on what the adapter sent. */
   properties: Record<string, unknown>;
+  /** External address (set on a seeded management node); bulkInsert leaves it out. */
+  natIP?: string;
+}
+
+/** A global image (`citc image rebuild` makes one per build, labelled with the cluster). */
+export interface GceFakeImage {
+  name: string;
+  labels: Record<string, string>;
+  creationTimestamp: string;
+  status: 'READY';
 }
 
 export interface GceOperation {
@@ -55,6 +65,8 @@ export class GceFake extends FakeServer {
   /** key: `${project}/${zone}/${name}` */
   readonly instances = new Map<string, GceFakeInstance>();
   readonly operations = new Map<string, GceOperation>();
+  /** key: `${project}/${name}` */
+  readonly images = new Map<string, GceFakeImage>();
   private seq = 0;
   private ipSeq = 0;
 
@@ -82,6 +94,16 @@ export class GceFake extends FakeServer {
     status: GceFakeInstance['status'] = 'RUNNING',
   ): void {
     for (const name of names) this.create(project, zone, name, 'e2-small', labels, {}, status);
+  }
+
+  /** Adds an image of a build without API calls. */
+  seedImage(
+    project: string,
+    name: string,
+    labels: Record<string, string>,
+    creationTimestamp = new Date().toISOString(),
+  ): void {
+    this.images.set(`${project}/${name}`, { name, labels: { ...labels }, creationTimestamp, status: 'READY' });
   }
 
   private url(path: string): string {
@@ -123,7 +145,13 @@ export class GceFake extends FakeServer {
       status: i.status,
       labels: i.labels,
       creationTimestamp: i.creationTimestamp,
-      networkInterfaces: [{ name: 'nic0', networkIP: i.networkIP }],
+      networkInterfaces: [
+        {
+          name: 'nic0',
+          networkIP: i.networkIP,
+          ...(i.natIP && { accessConfigs: [{ name: 'External NAT', natIP: i.natIP }] }),
+        },
+      ],
       selfLink: this.url(`${zonePath}/instances/${i.name}`),
     };
   }
@@ -215,6 +243,40 @@ export class GceFake extends FakeServer {
         out = op ? json(200, op) : notFound(`operation ${m[3]}`);
         break;
       }
+      case 'images.list': {
+        const pred = parseFilter(url.searchParams.get('filter') ?? '');
+        if (pred instanceof Error) {
+          out = badRequest(pred.message);
+          break;
+        }
+        const items = [...this.images.entries()]
+          .filter(([k, i]) => k.startsWith(`${m[1]}/`) && pred(i as unknown as GceFakeInstance))
+          .map(([, i]) => ({
+            kind: 'compute#image',
+            ...i,
+            selfLink: this.url(`${BASE}${m[1]}/global/images/${i.name}`),
+          }));
+        out = json(200, { kind: 'compute#imageList', items });
+        break;
+      }
+      case 'images.delete': {
+        const key = `${m[1]}/${m[2]}`;
+        if (!this.images.delete(key)) {
+          out = notFound(`The resource 'projects/${m[1]}/global/images/${m[2]}' was not found`);
+          break;
+        }
+        out = json(200, {
+          kind: 'compute#operation',
+          id: String(++this.seq),
+          name: `operation-${Date.now()}-${this.seq}`,
+          operationType: 'delete',
+          targetLink: this.url(`${BASE}${m[1]}/global/images/${m[2]}`),
+          status: 'DONE',
+          progress: 100,
+          selfLink: this.url(`${BASE}${m[1]}/global/operations/operation-${this.seq}`),
+        });
+        break;
+      }
       default:
         out = notFound(`${method} ${path}`);
     }
@@ -240,6 +302,8 @@ export class GceFake extends FakeServer {
       ['POST', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/bulkInsert$/, 'bulkInsert'],
       ['GET', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances$/, 'list'],
       ['GET', /^\/compute\/v1\/projects\/([^/]+)\/aggregated\/instances$/, 'aggregatedList'],
+      ['GET', /^\/compute\/v1\/projects\/([^/]+)\/global\/images$/, 'images.list'],
+      ['DELETE', /^\/compute\/v1\/projects\/([^/]+)\/global\/images\/([^/]+)$/, 'images.delete'],
       ['GET', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/, 'get'],
       ['DELETE', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/, 'delete'],
       ['GET', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/operations\/([^/]+)$/, 'operations.get'],

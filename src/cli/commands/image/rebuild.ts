@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core';
-import { loadClusterConfig } from '../../../config/load.js';
+import { StepProgress } from '../../../deploy/steps.js';
 import { type ActivateOutcome, activateImage } from '../../../image/activate.js';
 import { type RebuildImageResult, rebuildImage } from '../../../image/rebuild.js';
 import { clusterWorkDir } from '../../../state/file.js';
-import { CitcCommand, configFlags, configPathOf, fileArg } from '../../base.js';
+import { ClusterCommand, fileArg } from '../../base.js';
 
-export default class ImageRebuild extends CitcCommand {
+export default class ImageRebuild extends ClusterCommand {
   static override summary = 'Build the compute image with packer and make it the one compute nodes boot';
   static override description =
     'Renders the Packer template into the work dir, runs packer (init for Packer 1.7+, then build), records the new image in the state file (the old one is kept for `citc image rollback`) and, on a deployed cluster, installs it on the management node. A missing packer or a failed build leaves the recorded image untouched.';
@@ -13,7 +13,6 @@ export default class ImageRebuild extends CitcCommand {
   static override enableJsonFlag = true;
   static override args = { file: fileArg };
   static override flags = {
-    ...configFlags,
     'work-dir': Flags.string({ summary: 'Work directory of the cluster (default .citc/<cluster> beside citc.yaml).' }),
     'no-install': Flags.boolean({
       summary: 'Only record the image; do not update the management node.',
@@ -22,17 +21,27 @@ export default class ImageRebuild extends CitcCommand {
   };
 
   async run(): Promise<RebuildImageResult & { installed: ActivateOutcome }> {
-    const { args, flags } = await this.parse(ImageRebuild);
-    const configPath = configPathOf(args.file, flags.config);
-    const config = await loadClusterConfig(configPath, { env: process.env });
+    const parsed = await this.parse(ImageRebuild);
+    const { flags } = parsed;
+    const { config, path: configPath } = await this.loadCluster(parsed);
     const workDir = clusterWorkDir(configPath, config.name, flags['work-dir']);
-    const onProgress = (line: string) => this.progress(line);
-    const result = await rebuildImage({ config, workDir, onProgress });
+    const ui = this.jsonEnabled() ? undefined : new StepProgress(process.stderr);
+    const onProgress = (line: string) => ui?.line(line);
+    const result = await rebuildImage({ config, workDir, onProgress, ...(ui && { steps: ui }) });
     this.log(`Recorded compute image ${result.id} for ${config.name} (built in ${Math.round(result.ms / 1000)} s).`);
     if (result.previousId) this.log(`Roll back to ${result.previousId} with: citc image rollback`);
     const installed: ActivateOutcome = flags['no-install']
       ? { installed: false, reason: '--no-install' }
-      : await activateImage({ config, workDir, onProgress });
+      : await (async () => {
+          ui?.begin('ansible-playbook (install on the management node)');
+          const r = await activateImage({ config, workDir, onProgress });
+          ui?.end(true);
+          return r;
+        })();
+    if (ui) {
+      this.logToStderr('Steps:');
+      for (const line of ui.summary()) this.logToStderr(line);
+    }
     this.log(
       installed.installed
         ? 'The next nodes resumed launch it.'

@@ -1,11 +1,10 @@
 import { Flags } from '@oclif/core';
-import { loadClusterConfig } from '../../../config/load.js';
 import { type ActivateOutcome, activateImage } from '../../../image/activate.js';
 import { rollbackRecordedImage } from '../../../image/rollback.js';
 import { clusterWorkDir } from '../../../state/file.js';
-import { CitcCommand, configFlags, configPathOf, fileArg } from '../../base.js';
+import { ClusterCommand, fileArg } from '../../base.js';
 
-export default class ImageRollback extends CitcCommand {
+export default class ImageRollback extends ClusterCommand {
   static override summary = 'Make the previous compute image current again';
   static override description =
     'Swaps the current image with the newest previous one in the state file (run it twice to undo) and, on a deployed cluster, installs the change on the management node.';
@@ -16,7 +15,6 @@ export default class ImageRollback extends CitcCommand {
   static override enableJsonFlag = true;
   static override args = { file: fileArg };
   static override flags = {
-    ...configFlags,
     'work-dir': Flags.string({ summary: 'Work directory of the cluster (default .citc/<cluster> beside citc.yaml).' }),
     'no-install': Flags.boolean({
       summary: 'Only change the state file; do not update the management node.',
@@ -25,9 +23,9 @@ export default class ImageRollback extends CitcCommand {
   };
 
   async run(): Promise<{ current: string; replaced: string; installed: ActivateOutcome }> {
-    const { args, flags } = await this.parse(ImageRollback);
-    const configPath = configPathOf(args.file, flags.config);
-    const config = await loadClusterConfig(configPath, { env: process.env });
+    const parsed = await this.parse(ImageRollback);
+    const { flags } = parsed;
+    const { config, path: configPath } = await this.loadCluster(parsed);
     const workDir = clusterWorkDir(configPath, config.name, flags['work-dir']);
     const { current, replaced } = await rollbackRecordedImage(config, workDir);
     this.log(`Compute image of ${config.name} is now ${current.id} (was ${replaced.id}).`);
