@@ -56,7 +56,11 @@ export async function runManagementPlaybook(opts: RunManagementPlaybookOptions):
       ...(opts.onProgress && { onProgress: opts.onProgress }),
     });
   }
-  const inputs = await writeAnsibleInputs(opts);
+  // A new node may still be booting (deploy); a configured one answers at once or is down.
+  const inputs = await writeAnsibleInputs({
+    ...opts,
+    sshWaitSeconds: opts.sshWaitSeconds ?? (opts.pinHostKey ? 600 : 10),
+  });
   const dir = ansibleDir();
   const args = ['-i', inputs.inventory as string, '-e', `@${inputs.groupVars}`, `${dir}/site.yml`];
   if (opts.tags && opts.tags.length > 0) args.push('--tags', opts.tags.join(','));

@@ -18,10 +18,10 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'citc-image-cli-'));
   config = join(dir, 'citc.yaml');
   await copyFile(join(repoRoot, 'examples/aws.yaml'), config);
-  // `citc deploy` makes the cluster's munge key; the image needs it.
-  const secrets = join(dir, '.citc', 'hpc-aws', 'secrets');
-  await mkdir(secrets, { recursive: true });
-  await writeFile(join(secrets, 'munge.key'), 'k'.repeat(1024), { mode: 0o600 });
+  // `citc deploy` records the management node's Slurm version; the image installs the same.
+  const ansible = join(dir, '.citc', 'hpc-aws', 'ansible');
+  await mkdir(ansible, { recursive: true });
+  await writeFile(join(ansible, 'slurm-version'), '22.05.8-4+deb12u3\n');
   state = join(dir, '.citc', 'hpc-aws', 'state.json');
 });
 

@@ -57,7 +57,7 @@ describe('activateImage', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CitcError);
     expect((err as CitcError).message).toMatch(
-      /image is recorded, but installing it on the management node failed: .*UNREACHABLE/,
+      /image is recorded, but installing it on the management node failed: .*127\.0\.0\.1 port 1/,
     );
     expect(progress.find((l) => l.startsWith('$ ansible-playbook'))).toMatch(/--tags hooks$/);
     expect((await readState(statePath(workDir)))?.image).toEqual(image);

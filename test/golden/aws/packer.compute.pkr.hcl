@@ -14,6 +14,8 @@ source "amazon-ebs" "compute" {
   # The image's snapshot is encrypted (the account's aws/ebs key); it holds no secret either way: the
   # munge key reaches each node at boot from the management node.
   encrypt_boot  = true
+  # Packer's temporary build key must not stay in the image's sudo account.
+  ssh_clear_authorized_keys = true
   source_ami_filter {
     filters = {
       name                = "Rocky-9-EC2-Base-9.*x86_64"

@@ -13,6 +13,7 @@ source "googlecompute" "compute" {
   image_name              = "citc-hpc-gcp-compute-${local.stamp}"
   image_family            = "citc-hpc-gcp-compute"
   ssh_username            = "packer"
+  ssh_clear_authorized_keys = true
   # Google encrypts every image at rest (Google-managed keys); it holds no secret: the munge key reaches
   # each node at boot from the management node.
   image_labels = {
