@@ -17,6 +17,10 @@ export interface LiveInstance {
    * launches anew, suspend still waits for them. 'other' (stopped, suspended): resume clears and relaunches.
    */
   state?: 'pending' | 'running' | 'stopping' | 'other';
+  /** Where and as what it runs, and when it was launched (epoch ms): for reconcile and `citc nodes`. */
+  zone?: string;
+  instanceType?: string;
+  launchedAt?: number;
 }
 
 /** Where and as what to launch: one entry of a shape's failover list. */
