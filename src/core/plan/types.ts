@@ -9,6 +9,8 @@ import type { NodeName } from '../naming.js';
 export interface LiveInstance {
   node: string;
   id: string;
+  /** The cloud's instance name (`<cluster>-<node>`); absent where only the id is known. */
+  name?: string;
   /** Private address Slurm should use; absent while the cloud has not assigned one yet. */
   privateIp?: string;
   hostname?: string;
