@@ -94,7 +94,7 @@ export function isTransientNetworkCode(code: string | undefined): boolean {
  * Launches. A launch sent with moments left is cut off while the cloud may still be creating the
  * instance, and the node is failed with it half made: so a launch attempt is not sent with less than
  * `minMs` left, and it must be over `tailMs` before the deadline, so the resume run can still list the
- * nodes of a cut-off launch and terminate what it started (src/resume/run.ts).
+ * nodes of a cut-off launch and terminate what it started (src/hooks/resume.ts).
  * RunInstances answers in seconds; a bulkInsert's operation takes up to a minute. Neither floor may be
  * more than a share of the run's whole budget, or a short budget (a small ResumeTimeout, the tests)
  * would never launch: with ResumeTimeout 600 (5 min budget) they are 20 s / 60 s and a 10 s tail;
