@@ -7,6 +7,8 @@
  */
 import { join } from 'node:path';
 import type { ClusterConfig } from '../src/core/config/types.js';
+import { classify, DEFAULT_RECONCILE_SETTINGS } from '../src/core/reconcile/classify.js';
+import { parseShowNodes } from '../src/core/reconcile/slurm-nodes.js';
 import { openHookLog } from '../src/hooks/log.js';
 import { reconcileOnce } from '../src/hooks/pass.js';
 import { Scontrol } from '../src/slurm/scontrol.js';
@@ -44,6 +46,15 @@ try {
       `nodeaddr=${ips.join(',')}`,
       `nodehostname=${part.join(',')}`,
     );
+  }
+  // Queued power-ups become POWERING_UP at the next power-save cycle (read with citc's own scontrol:
+  // `show nodes` of 5000 nodes is more than execFile's default buffer).
+  const probe = new Scontrol({ path: SCONTROL, slurmConf: ctld.conf });
+  const up = new Set(names.slice(0, half));
+  for (let t = 0; t < 600; t++) {
+    const view = parseShowNodes(await probe.showNodes());
+    if (view.filter((v) => up.has(v.name)).every((v) => v.flags.includes('POWERING_UP'))) break;
+    await new Promise((r) => setTimeout(r, 100));
   }
   const scontrolCalls: string[] = [];
   const log = openHookLog({ hook: 'reconcile', file: join(files.dir, 'reconcile.log'), format: 'json' });
