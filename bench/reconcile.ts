@@ -85,9 +85,28 @@ try {
     `  DescribeInstances calls: ${count('DescribeInstances')}, TerminateInstances calls: ${count('TerminateInstances')}`,
   );
   console.log(`  scontrol calls: ${scontrolCalls.length} (${[...new Set(scontrolCalls)].join(', ')})`);
-  console.log(
-    `  actions: ${actions.length}, done ${actions.filter((a) => a.result === 'done').length}, exit ${out.code}`,
-  );
+  const kinds = new Map<string, number>();
+  for (const { action } of actions) {
+    const k = action.kind === 'terminate' ? `terminate ${action.why}` : action.kind;
+    kinds.set(k, (kinds.get(k) ?? 0) + 1);
+  }
+  const byKind = [...kinds].map(([k, v]) => `${v} ${k}`).join(', ');
+  const done = actions.filter((a) => a.result === 'done').length;
+  console.log(`  actions: ${actions.length} (${byKind}), done ${done}, exit ${out.code}`);
+  // The pure part alone on the same view: the pass's CPU above includes the EC2 fake serving it in this process.
+  const text = await probe.showNodes();
+  const instances = seeded.map((i, k) => ({
+    id: i?.id ?? '',
+    node: names[k] as string,
+    state: 'running' as const,
+    privateIp: i?.privateIp ?? '',
+    launchedAt: 0,
+  }));
+  const c0 = performance.now();
+  const settings = DEFAULT_RECONCILE_SETTINGS;
+  const deny = { version: 1 as const, entries: [] };
+  classify({ config, slurm: parseShowNodes(text), instances, deny, returns: {}, now: Date.now(), settings });
+  console.log(`  parse + classify alone: ${Math.round(performance.now() - c0)} ms`);
 } finally {
   await ctld.stop();
   await fake.stop();
