@@ -1,6 +1,8 @@
-import { cloudCodeOf, launchWindow } from '../cloud/retry.js';
+import { launchWindow } from '../cloud/launch-window.js';
+import { cloudCodeOf } from '../cloud/retry.js';
 import { ExitCode } from '../core/errors.js';
 import { chunk, SCONTROL_BATCH_LIMIT } from '../core/plan/batch-limits.js';
+import { deniedAt } from '../core/plan/deny-list.js';
 import { describeOption } from '../core/plan/failover.js';
 import { expireResume, nextResume, type ResumeStep, startResume, summarizeResume } from '../core/plan/resume.js';
 import {
@@ -10,12 +12,17 @@ import {
   downUpdates,
   failureReason,
 } from '../core/plan/slurm-updates.js';
-import type { BatchOutcome, LiveInstance, NodeOutcome, PlannedBatch } from '../core/plan/types.js';
+import type { BatchOutcome, LaunchOption, LiveInstance, NodeOutcome, PlannedBatch } from '../core/plan/types.js';
+import { reconcileConfigOf } from '../core/reconcile/settings.js';
 import type { ResumeFile } from '../core/resume-file.js';
-import { backoffMs, hookBudgetMs } from '../hooks/budget.js';
-import { cloudUnavailable, type HookCloud } from '../hooks/cloud-port.js';
-import { defaultSleep, type HookDeps } from '../hooks/deps.js';
-import { nodesFromHostlist } from '../hooks/nodes.js';
+import { stateDirOf } from '../core/runtime.js';
+import { backoffMs, hookBudgetMs } from './budget.js';
+import { terminateInstances } from './cleanup.js';
+import { type Cloud, cloudUnavailable } from './cloud.js';
+import { defaultSleep, type HookDeps } from './deps.js';
+import { nodesFromHostlist } from './nodes.js';
+import { readDenyList, recordCapacityFailures } from './state-file.js';
+import { timed } from './timed.js';
 
 /**
  * ResumeProgram: launch an instance per node (or find the one already running), tell Slurm the
@@ -59,7 +66,7 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
   const held = new Set(lock.held);
   const mine = known.filter((r) => held.has(r.node));
   try {
-    let cloud: HookCloud;
+    let cloud: Cloud;
     let live: LiveInstance[];
     try {
       cloud = await deps.cloud();
@@ -80,7 +87,12 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
       );
       throw cloudUnavailable(err, runtime.cluster.provider.kind);
     }
-    let step: ResumeStep = startResume(runtime.cluster, mine, live);
+    // (type, zone) pairs that just ran out of capacity are skipped until their time is up.
+    const stateDir = stateDirOf(runtime.paths);
+    const denyMs = reconcileConfigOf(runtime.cluster).capacityDenySeconds * 1000;
+    const denied = denyMs > 0 ? deniedAt(readDenyList(stateDir, log), now()) : undefined;
+    let step: ResumeStep = startResume(runtime.cluster, mine, live, denied ? { denied } : {});
+    const capacityFailures: { option: LaunchOption; code: string }[] = [];
     let round = 0;
     // Nodes whose launch was cut off (or got no reply): the cloud may have started their instance anyway.
     const cutOff = new Set<string>();
@@ -104,15 +116,21 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
       }
       round++;
       const results = await Promise.all(step.batches.map((b) => launchBatch(deps, cloud, b)));
-      for (const r of results) for (const f of r.failed) if (maybeStarted(f)) cutOff.add(f.node);
+      for (const r of results) {
+        for (const f of r.failed) if (maybeStarted(f)) cutOff.add(f.node);
+        const capacity = r.failed.find((f) => f.kind === 'capacity');
+        if (capacity) capacityFailures.push({ option: r.batch.option, code: capacity.code });
+      }
       step = nextResume(step.state, results);
     }
+    recordCapacityFailures(stateDir, capacityFailures, now(), denyMs, log);
     const summary = summarizeResume(step.state);
     const failedNodes = new Set<string>(summary.failed.map((o) => o.node));
     await sweep(
       deps,
       cloud,
       [...cutOff].filter((n) => failedNodes.has(n)),
+      deadline,
     );
     logOutcomes(deps, [...summary.running, ...summary.launched, ...summary.failed]);
     // The cloud work is done: a suspend that our POWER_DOWN_FORCE starts must not wait on our locks
@@ -162,44 +180,29 @@ function maybeStarted(f: { kind: string; code: string }): boolean {
  * SuspendProgram run that follows may list too early to see an instance the cloud was still creating.
  * Best effort: a failure is logged, and that SuspendProgram run still gets its turn.
  */
-async function sweep(deps: HookDeps, cloud: HookCloud, nodes: string[]): Promise<void> {
+async function sweep(deps: HookDeps, cloud: Cloud, nodes: string[], deadline: number): Promise<void> {
   if (nodes.length === 0) return;
   const { log } = deps;
+  let live: LiveInstance[];
   try {
-    const live = await timed(deps, 'list', nodes.length, () => cloud.list(nodes));
-    const nodeOf = new Map(live.map((i) => [i.id, i.node]));
-    if (live.length === 0) return;
-    const out = await timed(deps, 'terminate', live.length, () => cloud.terminate(live.map((i) => i.id)));
-    log.many(
-      'warn',
-      'node',
-      out.terminated.map((id) => ({
-        node: nodeOf.get(id),
-        outcome: 'cut-off-launch-terminated',
-        instance: id,
-      })),
-    );
-    log.many(
-      'error',
-      'node',
-      out.failed.map((f) => ({
-        node: nodeOf.get(f.instanceId),
-        outcome: 'cut-off-launch-terminate-failed',
-        instance: f.instanceId,
-        code: f.code,
-        message: f.message,
-      })),
-    );
+    live = await timed(deps, 'list', nodes.length, () => cloud.list(nodes));
   } catch (err) {
     log.error('sweep-failed', { nodes: nodes.length, code: cloudCodeOf(err), message: (err as Error).message });
+    return;
   }
+  await terminateInstances(
+    cloud,
+    log,
+    live.map((i) => ({ node: i.node, instanceId: i.id, why: 'cut-off-launch' })),
+    { wait: false, deadline, ...(deps.now && { now: deps.now }) },
+  );
 }
 
 function downAll(nodes: string[], reason: string): DownUpdate[] {
   return chunk(nodes, SCONTROL_BATCH_LIMIT).map((c) => ({ nodes: c, reason }));
 }
 
-async function launchBatch(deps: HookDeps, cloud: HookCloud, batch: PlannedBatch): Promise<BatchOutcome> {
+async function launchBatch(deps: HookDeps, cloud: Cloud, batch: PlannedBatch): Promise<BatchOutcome> {
   const started = (deps.now ?? Date.now)();
   try {
     const out = await cloud.launch(batch);
@@ -228,23 +231,6 @@ async function launchBatch(deps: HookDeps, cloud: HookCloud, batch: PlannedBatch
   }
 }
 
-async function timed<T>(deps: HookDeps, op: string, count: number, fn: () => Promise<T>): Promise<T> {
-  const started = (deps.now ?? Date.now)();
-  try {
-    const r = await fn();
-    deps.log.apiCall(op, count, (deps.now ?? Date.now)() - started);
-    return r;
-  } catch (err) {
-    deps.log.apiCall(
-      op,
-      count,
-      (deps.now ?? Date.now)() - started,
-      (err as { code?: string }).code ?? (err as Error).name,
-    );
-    throw err;
-  }
-}
-
 function logOutcomes(deps: HookDeps, outcomes: NodeOutcome[]): void {
   const ok: Record<string, string | undefined>[] = [];
   const bad: Record<string, string | undefined>[] = [];
@@ -266,5 +252,3 @@ function logOutcomes(deps: HookDeps, outcomes: NodeOutcome[]): void {
   deps.log.many('info', 'node', ok);
   deps.log.many('error', 'node', bad);
 }
-
-export { timed };
