@@ -181,7 +181,7 @@ async function againstFakes(sizes: number[], bundleDir: string): Promise<void> {
       `\n${kind}: ${bundleDir} hooks as processes against the ${kind === 'aws' ? 'EC2' : 'GCE'} fake (real SDK); scontrol = recording stand-in`,
     );
     console.log(
-      'n\tresume ms\tfake ms\town ms\tlaunch calls\tmax launch/shape+zone+type\tall API calls\tscontrol calls\tstart->1st API ms\tpeak RSS MB\tsuspend ms\tterminate calls\tsuspend peak RSS MB',
+      'n\tresume ms\tfake ms\town ms\tlaunch calls\tmax launch/shape+zone+type\tall API calls\tscontrol calls\tstart->1st API ms\tpeak RSS MB\tsuspend ms\tsuspend fake ms\tterminate calls\tsuspend API calls\tsuspend HTTP requests\tsuspend peak RSS MB',
     );
     for (const n of sizes) {
       const fake = kind === 'aws' ? new Ec2Fake() : new GceFake();
@@ -232,8 +232,13 @@ async function againstFakes(sizes: number[], bundleDir: string): Promise<void> {
         const firstApi = exitField('firstApiMs');
         const rss = exitField('maxRssMb');
         const before = fake.calls.length;
+        const suspendBusy0 = fake.busyMs;
         const suspendMs = await run('suspend');
-        const terminates = fake.calls.slice(before).filter((c) => /Terminate|delete/i.test(c.operation)).length;
+        const suspendFakeMs = fake.busyMs - suspendBusy0;
+        // API calls as the cloud counts them (each call inside a GCE batch request is one), and HTTP requests.
+        const suspendCalls = fake.calls.slice(before).filter((c) => c.operation !== 'batch');
+        const terminates = suspendCalls.filter((c) => /Terminate|delete/i.test(c.operation)).length;
+        const suspendHttp = fake.calls.slice(before).filter((c) => !c.params.inBatch).length;
         console.log(
           [
             n,
@@ -247,7 +252,10 @@ async function againstFakes(sizes: number[], bundleDir: string): Promise<void> {
             firstApi,
             rss,
             Math.round(suspendMs),
+            Math.round(suspendFakeMs),
             terminates,
+            suspendCalls.length,
+            suspendHttp,
             exitField('maxRssMb'),
           ].join('\t'),
         );
