@@ -67,9 +67,9 @@ export async function writeHooks(dir: string, config: ClusterConfig): Promise<Ho
   };
   await mkdir(join(dir, 'bin'), { recursive: true });
   return {
-    resume: await wrapper('resume', 'resume', 'src/resume/main.ts'),
-    suspend: await wrapper('suspend', 'suspend', 'src/suspend/main.ts'),
-    resumeFail: await wrapper('resume-fail', 'resume-fail', 'src/resume/fail-main.ts'),
+    resume: await wrapper('resume', 'resume', 'src/hooks/bin/resume.ts'),
+    suspend: await wrapper('suspend', 'suspend', 'src/hooks/bin/suspend.ts'),
+    resumeFail: await wrapper('resume-fail', 'resume-fail', 'src/hooks/bin/resume-fail.ts'),
     runtime: runtimePath,
     logFile,
     mode,
