@@ -142,7 +142,8 @@ export class GcpAdapter implements CloudAdapter {
           maxResults: LIST_PAGE,
           returnPartialSuccess: true,
         },
-        NO_GAX_RETRY,
+        // The async iterator pages on its own; autoPaginate (gax's default) only adds a warning on stderr.
+        { ...NO_GAX_RETRY, autoPaginate: false },
       );
       for await (const [scope, list] of pages)
         for (const i of list.instances ?? []) out.push(this.toCloudInstance(i, scope.replace(/^zones\//, '')));
