@@ -33,8 +33,15 @@ import { batchPartError, type GceErrorInfo, gceError, isNotFound, isRetryable, l
 
 type IInstance = protos.google.cloud.compute.v1.IInstance;
 type IOperation = protos.google.cloud.compute.v1.IOperation;
-/** What became of one call sent through the batch endpoint. */
-type BatchOutcome = { body: unknown } | { failure: GceErrorInfo } | { outOfTime: CloudBudgetError };
+/**
+ * What became of one call sent through the batch endpoint: its reply, its own error, or the batch
+ * request's (`rejected`: the request itself was refused, so a 404 there says nothing about the call).
+ */
+type BatchOutcome =
+  | { body: unknown }
+  | { failure: GceErrorInfo }
+  | { rejected: GceErrorInfo }
+  | { outOfTime: CloudBudgetError };
 
 /** Batch requests in flight at once (each carries up to 1000 calls). */
 const BATCH_CONCURRENCY = 4;
@@ -386,7 +393,7 @@ export class GcpAdapter implements CloudAdapter {
           );
         } catch (err) {
           const outcome: BatchOutcome =
-            err instanceof CloudBudgetError ? { outOfTime: err } : { failure: gceError(err) };
+            err instanceof CloudBudgetError ? { outOfTime: err } : { rejected: gceError(err) };
           for (const i of part) out[i] = outcome;
           return;
         }
@@ -446,6 +453,7 @@ export class GcpAdapter implements CloudAdapter {
     deletes.forEach((o, k) => {
       const inst = targets[k] as CloudInstance;
       if ('outOfTime' in o) fail(inst, o.outOfTime.cloudCode, o.outOfTime.message);
+      else if ('rejected' in o) fail(inst, o.rejected.code, o.rejected.message);
       else if ('failure' in o) {
         if (isNotFound(o.failure)) result.terminated.push(inst.id);
         else fail(inst, o.failure.code, o.failure.message);
@@ -476,8 +484,10 @@ export class GcpAdapter implements CloudAdapter {
       waits.forEach((o, k) => {
         const r = running[k] as (typeof running)[number];
         if ('outOfTime' in o) result.terminated.push(r.inst.id);
-        else if ('failure' in o) fail(r.inst, o.failure.code, o.failure.message);
-        else next.push({ inst: r.inst, op: o.body as IOperation });
+        else if ('failure' in o || 'rejected' in o) {
+          const info = 'failure' in o ? o.failure : o.rejected;
+          fail(r.inst, info.code, info.message);
+        } else next.push({ inst: r.inst, op: o.body as IOperation });
       });
       running = next;
     }
