@@ -4,7 +4,7 @@
  * Part 1, resume and suspend of N nodes in-process, one child process per N (so peak RSS is per run):
  * the cloud is a zero-latency stand-in of the Cloud port, so these are the hooks' own overhead.
  * Part 2, the bundled hooks as processes against the loopback EC2 / GCE fakes through the real SDKs:
- * wall time, the fake's own latency and the rest (the hook's), launch calls (total and the most for one
+ * wall time, the fake's own latency and the rest (the hook's), the hook process's CPU ms, launch calls (total and the most for one
  * shape+zone+type, to compare with ceil(N / batch)), all API calls, scontrol calls, process start to
  * first API call, peak RSS. The bundle is built from the current source into a temp dir;
  * CITC_BENCH_BUNDLE=<dir> measures another build (e.g. an older commit's dist/hooks) instead.
@@ -182,7 +182,7 @@ async function againstFakes(sizes: number[], bundleDir: string): Promise<void> {
       `\n${kind}: ${bundleDir} hooks as processes against the ${kind === 'aws' ? 'EC2' : 'GCE'} fake (real SDK); scontrol = recording stand-in`,
     );
     console.log(
-      'n\tresume ms\tfake ms\town ms\tlaunch calls\tmax launch/shape+zone+type\tall API calls\tscontrol calls\tstart->1st API ms\tpeak RSS MB\tsuspend ms\tterminate calls\tsuspend peak RSS MB',
+      'n\tresume ms\tfake ms\town ms\tresume cpu ms\tlaunch calls\tmax launch/shape+zone+type\tall API calls\tscontrol calls\tstart->1st API ms\tpeak RSS MB\tsuspend ms\tsuspend fake ms\tsuspend cpu ms\tterminate calls\tsuspend API calls\tsuspend HTTP requests\tsuspend peak RSS MB',
     );
     for (const n of sizes) {
       const fake = kind === 'aws' ? new Ec2Fake() : new GceFake();
@@ -199,10 +199,26 @@ async function againstFakes(sizes: number[], bundleDir: string): Promise<void> {
         }
         writeFileSync(runtimePath, JSON.stringify(runtime));
         const hostlist = n === 1 ? 'compute-c5-1' : `compute-c5-[1-${n}]`;
+        // CPU ms of the hook process (user + system), written at its exit by a preload: on a machine
+        // shared with other work this moves far less than wall time.
+        const cpuFile = (hook: string) => join(dir, `${hook}.cpu-ms`);
+        const cpuPreload = (hook: string) =>
+          `data:text/javascript,${encodeURIComponent(
+            `import { writeFileSync } from 'node:fs'; process.on('exit', () => { const u = process.cpuUsage(); writeFileSync(${JSON.stringify(cpuFile(hook))}, String(Math.round((u.user + u.system) / 1000))); });`,
+          )}`;
+        const cpuMs = (hook: string) => (existsSync(cpuFile(hook)) ? readFileSync(cpuFile(hook), 'utf8') : '?');
         const run = (hook: string) =>
           new Promise<number>((res) => {
             const t = performance.now();
-            const c = spawn(process.execPath, [join(bundleDir, `${hook}.mjs`), '--runtime', runtimePath, hostlist], {
+            const args = [
+              '--import',
+              cpuPreload(hook),
+              join(bundleDir, `${hook}.mjs`),
+              '--runtime',
+              runtimePath,
+              hostlist,
+            ];
+            const c = spawn(process.execPath, args, {
               env: {},
               stdio: 'ignore',
             });
@@ -233,14 +249,20 @@ async function againstFakes(sizes: number[], bundleDir: string): Promise<void> {
         const firstApi = exitField('firstApiMs');
         const rss = exitField('maxRssMb');
         const before = fake.calls.length;
+        const suspendBusy0 = fake.busyMs;
         const suspendMs = await run('suspend');
-        const terminates = fake.calls.slice(before).filter((c) => /Terminate|delete/i.test(c.operation)).length;
+        const suspendFakeMs = fake.busyMs - suspendBusy0;
+        // API calls as the cloud counts them (each call inside a GCE batch request is one), and HTTP requests.
+        const suspendCalls = fake.calls.slice(before).filter((c) => c.operation !== 'batch');
+        const terminates = suspendCalls.filter((c) => /Terminate|delete/i.test(c.operation)).length;
+        const suspendHttp = fake.calls.slice(before).filter((c) => !c.params.inBatch).length;
         console.log(
           [
             n,
             Math.round(resumeMs),
             Math.round(fakeMs),
             Math.round(resumeMs - fakeMs),
+            cpuMs('resume'),
             launches.length,
             Math.max(0, ...perKey.values()),
             calls,
@@ -248,7 +270,11 @@ async function againstFakes(sizes: number[], bundleDir: string): Promise<void> {
             firstApi,
             rss,
             Math.round(suspendMs),
+            Math.round(suspendFakeMs),
+            cpuMs('suspend'),
             terminates,
+            suspendCalls.length,
+            suspendHttp,
             exitField('maxRssMb'),
           ].join('\t'),
         );

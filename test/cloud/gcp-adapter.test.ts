@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GcpAdapter } from '../../src/cloud/gcp/adapter.js';
+import { decodeBatch, encodeBatch } from '../../src/cloud/gcp/batch.js';
 import type { ApiCall } from '../../src/cloud/types.js';
 import type { NodeName } from '../../src/core/naming.js';
 import { GceFake } from '../fakes/gce/server.js';
@@ -197,7 +200,8 @@ describe('GcpAdapter.launch', () => {
 
   it('the run deadline bounds every call together: after it, nothing more is sent', async () => {
     const rt = testRuntime('gcp', fake.endpoint);
-    const deadlineMs = Date.now() + 400;
+    // Room for the client's construction (a few hundred ms on a loaded machine) and a few attempts.
+    const deadlineMs = Date.now() + 1500;
     const bounded = new GcpAdapter(rt, { budgetMs: 60_000, deadlineMs, onApiCall: (c) => calls.push(c) });
     fake.faults.throttle(1_000_000);
     const first = await bounded.launch(batch(rt, 'small', [1], ZA));
@@ -222,12 +226,12 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('a bulkInsert operation still running at the deadline fails its nodes as timeout', async () => {
-    await restart({ operationMs: 1500 });
+    await restart({ operationMs: 5000 });
     const rt = testRuntime('gcp', fake.endpoint);
-    const bounded = new GcpAdapter(rt, { deadlineMs: Date.now() + 300, pollMs: 20, onApiCall: (c) => calls.push(c) });
+    const bounded = new GcpAdapter(rt, { deadlineMs: Date.now() + 1500, pollMs: 20, onApiCall: (c) => calls.push(c) });
     const t0 = Date.now();
     const r = await bounded.launch(batch(rt, 'small', [1, 2], ZA));
-    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(Date.now() - t0).toBeLessThan(5000);
     expect(r.failed.map((f) => `${f.kind}:${f.code}`)).toEqual([
       'timeout:OperationTimeout',
       'timeout:OperationTimeout',
@@ -273,17 +277,23 @@ describe('GcpAdapter.terminate / list', () => {
     expect(fake.live()).toHaveLength(0);
     expect(fake.callsOf('delete')).toHaveLength(20);
     expect(fake.callsOf('operations.wait').length).toBeGreaterThanOrEqual(20);
+    // All 20 deletes in one HTTP request, their operation waits in one more.
+    expect(fake.callsOf('batch')).toHaveLength(2);
+    expect(fake.callsOf('delete').every((c) => c.params.inBatch)).toBe(true);
+    expect(fake.callsOf('operations.wait').filter((c) => c.params.inBatch).length).toBeGreaterThanOrEqual(20);
   });
 
   it('a delete still running at the deadline counts as accepted and waitGone reports it', async () => {
-    await restart({ operationMs: 800 });
+    await restart({ operationMs: 2500 });
     const rt = testRuntime('gcp', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
-    const bounded = new GcpAdapter(rt, { deadlineMs: Date.now() + 150, pollMs: 20 });
+    // Room for the client's construction (a few hundred ms on a loaded machine) and the delete itself.
+    const bounded = new GcpAdapter(rt, { deadlineMs: Date.now() + 1000, pollMs: 20 });
     const out = await bounded.terminate(r.launched);
-    expect(out.terminated.sort()).toEqual(r.launched.map((i) => i.id).sort());
+    expect(out).toEqual({ terminated: r.launched.map((i) => i.id), failed: [] });
+    expect(fake.callsOf('operations.wait').length).toBeGreaterThan(0);
     expect(await bounded.waitGone(r.launched, Date.now() + 100)).toHaveLength(2);
-    expect(await adapter.waitGone(r.launched, Date.now() + 3000)).toEqual([]);
+    expect(await adapter.waitGone(r.launched, Date.now() + 5000)).toEqual([]);
   });
 
   it('a failed delete operation is reported with its error code', async () => {
@@ -337,6 +347,15 @@ describe('GcpAdapter.terminate / list', () => {
     expect(calls.filter((c) => c.operation === 'instances.list')).toHaveLength(4);
     const t = await adapter.terminate(all);
     expect(t.terminated).toHaveLength(1200);
+    // The batch endpoint takes at most 1000 calls a request: 1000 + 200 deletes, done at once (operationMs 0).
+    expect(fake.callsOf('batch')).toHaveLength(2);
+    expect(fake.callsOf('delete')).toHaveLength(1200);
+    expect(
+      calls
+        .filter((c) => c.operation === 'instances.delete')
+        .map((c) => c.count)
+        .sort((a, b) => a - b),
+    ).toEqual([200, 1000]);
     expect(await adapter.waitGone(all, Date.now() + 5000)).toEqual([]);
     expect(fake.live('alpha')).toHaveLength(0);
     expect(fake.live('beta')).toHaveLength(20);
@@ -351,6 +370,106 @@ describe('GcpAdapter.terminate / list', () => {
     expect(await adapter.waitGone(all, Date.now() + 5000)).toEqual([]);
     expect(fake.live('alpha')).toHaveLength(0);
     expect(fake.live('beta')).toHaveLength(1);
+  });
+
+  it('deletes throttled inside a batch are sent again; the batch request itself is retried on a 503', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    const r = await adapter.launch(batch(rt, 'small', range(1, 5), ZA));
+    fake.faults.serverError(1, 'batch');
+    fake.faults.throttle(2, 'delete');
+    const out = await adapter.terminate(r.launched);
+    expect(out.failed).toEqual([]);
+    expect(out.terminated.sort()).toEqual(r.launched.map((i) => i.id).sort());
+    expect(fake.live()).toHaveLength(0);
+    // 503 for the whole batch, then 5 deletes of which 2 throttled (403 in their parts), then those 2.
+    expect(fake.callsOf('batch').map((c) => c.status)).toEqual([503, 200, 200]);
+    expect(fake.callsOf('delete').map((c) => c.status)).toEqual([403, 403, 200, 200, 200, 200, 200]);
+    expect(
+      calls.filter((c) => c.operation === 'instances.delete').map((c) => `${c.count}:${c.errorCode ?? ''}`),
+    ).toEqual(['5:backendError', '5:', '2:rateLimitExceeded', '2:']);
+  });
+
+  it('a batch request refused as a whole (404 from a proxy without /batch) fails the deletes: not taken for gone', async () => {
+    const proxy = createServer((req, res) => {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 404, message: 'Not Found', errors: [{ reason: 'notFound' }] } }));
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const behind = new GcpAdapter(testRuntime('gcp', endpoint), { budgetMs: 2000 });
+      const inst = {
+        id: 'alpha-compute-small-1',
+        name: 'alpha-compute-small-1',
+        node: 'compute-small-1',
+        cluster: 'alpha',
+        zone: ZA,
+        instanceType: 'e2-small',
+        state: 'running' as const,
+      };
+      const out = await behind.terminate([inst]);
+      expect(out.terminated).toEqual([]);
+      expect(out.failed.map((f) => `${f.id}:${f.code}`)).toEqual(['alpha-compute-small-1:notFound']);
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+
+  it('a delete throttled until the time runs out fails with the throttle code; the others go', async () => {
+    const rt = testRuntime('gcp', fake.endpoint);
+    const r = await adapter.launch(batch(rt, 'small', range(1, 3), ZA));
+    const [first] = [...r.launched].sort((x, y) => x.id.localeCompare(y.id));
+    const bounded = new GcpAdapter(rt, { budgetMs: 1500, pollMs: 20 });
+    // Only the first instance's delete is throttled, every time.
+    fake.faults.throttle(1_000_000, 'delete');
+    const out = await bounded.terminate([first as (typeof r.launched)[0]]);
+    expect(out.terminated).toEqual([]);
+    expect(out.failed.map((f) => f.code)).toEqual(['rateLimitExceeded']);
+    fake.faults.clear();
+    expect((await adapter.terminate(r.launched)).terminated).toHaveLength(3);
+  });
+
+  it('two instances of one name in two zones (one still stopping) are two: both deleted, each awaited in its zone', async () => {
+    await restart({ operationMs: 300 });
+    const labels = { 'citc-cluster': 'alpha' };
+    fake.seed('proj', ZA, ['alpha-compute-small-1'], labels, 'STOPPING');
+    fake.seed('proj', ZB, ['alpha-compute-small-1'], labels);
+    const both = await adapter.list(['compute-small-1' as NodeName]);
+    expect(both.map((i) => `${i.id}@${i.zone}`).sort()).toEqual([
+      `alpha-compute-small-1@${ZA}`,
+      `alpha-compute-small-1@${ZB}`,
+    ]);
+    fake.faults.deleteError(1, 'RESOURCE_OPERATION_RATE_EXCEEDED');
+    const out = await adapter.terminate(both);
+    expect(fake.callsOf('delete')).toHaveLength(2);
+    expect(out.terminated).toEqual(['alpha-compute-small-1']);
+    expect(out.failed.map((f) => f.code)).toEqual(['RESOURCE_OPERATION_RATE_EXCEEDED']);
+    // The one left is reported in its own zone, not hidden by (or hiding) its namesake.
+    const left = await adapter.waitGone(both, Date.now() + 300);
+    expect(left.map((i) => i.zone)).toEqual([fake.live().map((i) => i.zone)[0]]);
+    expect((await adapter.terminate(left)).failed).toEqual([]);
+    expect(await adapter.waitGone(both, Date.now() + 3000)).toEqual([]);
+  });
+
+  it('a name-only instance that exists in two zones is deleted in both', async () => {
+    const labels = { 'citc-cluster': 'alpha' };
+    fake.seed('proj', ZA, ['alpha-compute-small-1'], labels, 'STOPPING');
+    fake.seed('proj', ZB, ['alpha-compute-small-1'], labels);
+    const stub = {
+      id: 'alpha-compute-small-1',
+      name: '',
+      node: '',
+      cluster: '',
+      zone: '',
+      instanceType: '',
+      state: 'other' as const,
+    };
+    expect(await adapter.terminate([stub])).toEqual({
+      terminated: ['alpha-compute-small-1', 'alpha-compute-small-1'],
+      failed: [],
+    });
+    expect(fake.live()).toHaveLength(0);
   });
 
   it("never lists another cluster's instances", async () => {
@@ -372,5 +491,38 @@ describe('GcpAdapter.terminate / list', () => {
     await adapter.terminate(r.launched);
     const ip = r.launched[0]?.privateIp;
     expect(events).toEqual([`created:compute-big-1:${ip}`, `terminated:compute-big-1:${ip}`]);
+  });
+});
+
+describe('batch requests (multipart/mixed)', () => {
+  const calls = [
+    { method: 'DELETE' as const, path: '/compute/v1/projects/p/zones/z/instances/a' },
+    { method: 'POST' as const, path: '/compute/v1/projects/p/zones/z/operations/op-1/wait', body: { x: 1 } },
+    { method: 'GET' as const, path: '/compute/v1/projects/p/zones/z/instances/b' },
+  ];
+
+  it('encodes one application/http part per call, path-only URLs, JSON bodies with their length', () => {
+    const text = encodeBatch(calls, 'B');
+    expect(text.split('--B\r\n')).toHaveLength(4);
+    expect(text.endsWith('--B--\r\n')).toBe(true);
+    expect(text).toContain(
+      'Content-Type: application/http\r\nContent-ID: <citc-1>\r\n\r\nPOST /compute/v1/projects/p/zones/z/operations/op-1/wait HTTP/1.1\r\n',
+    );
+    expect(text).toContain('Content-Length: 7\r\n\r\n{"x":1}\r\n');
+  });
+
+  it('decodes replies in any order by Content-ID, with a quoted boundary; a missing part stays undefined', () => {
+    const part = (id: number, status: string, body: string) =>
+      `--"b 1"\r\nContent-Type: application/http\r\nContent-ID: <response-citc-${id}>\r\n\r\nHTTP/1.1 ${status}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${body}\r\n`;
+    const text =
+      `preamble\r\n${part(2, '404 Not Found', '{"error":{"code":404,"errors":[{"reason":"notFound"}]}}')}${part(0, '200 OK', '{"name":"op"}')}--"b 1"--\r\nepilogue`.replaceAll(
+        '"b 1"',
+        'b 1',
+      );
+    const out = decodeBatch('multipart/mixed; boundary="b 1"', text, 3);
+    expect(out[0]).toEqual({ status: 200, body: { name: 'op' } });
+    expect(out[1]).toBeUndefined();
+    expect(out[2]?.status).toBe(404);
+    expect(() => decodeBatch('application/json', '{}', 1)).toThrow(/not multipart/);
   });
 });

@@ -24,7 +24,7 @@ import type {
   TerminateResult,
 } from '../types.js';
 import { ec2Error, isRetryable, launchFailureKind } from './errors.js';
-import { compressOrdered, expandNodesTag, splitForTag } from './node-tag.js';
+import { compressOrdered, nodeAtLaunchIndex, splitForTag } from './node-tag.js';
 
 /** Tag holding the hostlist of a RunInstances call; instance i (AmiLaunchIndex) is its i-th node. */
 export const NODES_TAG = 'citc:nodes';
@@ -70,6 +70,9 @@ export class AwsAdapter implements CloudAdapter {
         credentials: { accessKeyId: 'loopback', secretAccessKey: 'loopback' },
       }),
     });
+    // The SDK's logger step filters every reply for its (no-op) logger: for a describe of 1000
+    // instances that walk costs tens of ms. Our calls are logged by `call` instead.
+    this.client.middlewareStack.remove('loggerMiddleware');
   }
 
   /** Launch settings: only launches need them (list and terminate work from the cluster alone). */
@@ -111,6 +114,8 @@ export class AwsAdapter implements CloudAdapter {
 
   private async describe(filters: Filter[]): Promise<CloudInstance[]> {
     const out: CloudInstance[] = [];
+    // Every instance of one launch carries the same hostlist: expanded once for the whole listing.
+    const launches = new Map<string, string[]>();
     let token: string | undefined;
     do {
       const page = await this.call('DescribeInstances', 1, (abortSignal) =>
@@ -124,7 +129,7 @@ export class AwsAdapter implements CloudAdapter {
         ),
       );
       for (const r of page.Reservations ?? [])
-        for (const i of r.Instances ?? []) out.push(toCloudInstance(i, this.cluster));
+        for (const i of r.Instances ?? []) out.push(toCloudInstance(i, this.cluster, launches));
       token = page.NextToken || undefined;
     } while (token);
     return out;
@@ -149,7 +154,8 @@ export class AwsAdapter implements CloudAdapter {
       const out = await this.call('RunInstances', nodes.length, (abortSignal) =>
         this.client.send(new RunInstancesCommand(input), { abortSignal }),
       );
-      instances = (out.Instances ?? []).map((i) => toCloudInstance(i, this.cluster));
+      const launches = new Map<string, string[]>();
+      instances = (out.Instances ?? []).map((i) => toCloudInstance(i, this.cluster, launches));
     } catch (err) {
       // Out of time: these nodes fail now; any instance a cut-off call did start carries our tags, so
       // the SuspendProgram run that POWER_DOWN_FORCE triggers finds and terminates it.
@@ -386,12 +392,13 @@ function mapState(name: string | undefined): InstanceState {
   }
 }
 
-function toCloudInstance(i: Instance, cluster: string): CloudInstance {
+/** `launches`: the expanded `citc:nodes` values seen so far in this listing (see nodeAtLaunchIndex). */
+function toCloudInstance(i: Instance, cluster: string, launches: Map<string, string[]>): CloudInstance {
   const tags = new Map((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
   let node = tags.get(TAG.aws.node) ?? '';
   const list = tags.get(NODES_TAG);
   if (!node && list !== undefined && i.AmiLaunchIndex !== undefined)
-    node = expandNodesTag(list)[i.AmiLaunchIndex] ?? '';
+    node = nodeAtLaunchIndex(list, i.AmiLaunchIndex, launches);
   const c = tags.get(TAG.aws.cluster) ?? cluster;
   const out: CloudInstance = {
     id: i.InstanceId ?? '',

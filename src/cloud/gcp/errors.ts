@@ -66,6 +66,17 @@ export function gceError(err: unknown): GceErrorInfo {
   };
 }
 
+/** One call's error inside a batch response: its HTTP status and the API's JSON error body. */
+export function batchPartError(status: number, body: unknown): GceErrorInfo {
+  const e = (body as { error?: { message?: string; errors?: { reason?: string }[] } } | undefined)?.error;
+  const reason = e?.errors?.[0]?.reason;
+  return {
+    code: reason ?? String(status),
+    message: e?.message ?? (typeof body === 'string' ? body.slice(0, 200) : `HTTP ${status}`),
+    status,
+  };
+}
+
 function parseBody(message: string): { code?: number; message?: string; errors?: { reason?: string }[] } | undefined {
   if (!message.startsWith('{')) return undefined;
   try {

@@ -1,4 +1,5 @@
-import { loopbackIp } from '../faults.js';
+import { STATUS_CODES } from 'node:http';
+import { loopbackIp, type RequestContext, requestScope } from '../faults.js';
 import { FakeServer, json, type Reply } from '../http.js';
 
 /** One instance as the fake keeps it, in the REST API's own field names. */
@@ -186,13 +187,19 @@ export class GceFake extends FakeServer {
     else done();
   }
 
-  protected async handle(method: string, url: URL, body: string): Promise<Reply> {
+  protected handle(method: string, url: URL, body: string): Promise<Reply> {
+    return this.dispatch(method, url, body, false);
+  }
+
+  /** One API call; `inBatch`: a call inside a batch request (its call record says so). */
+  private async dispatch(method: string, url: URL, body: string, inBatch: boolean): Promise<Reply> {
     const path = url.pathname;
     const route = this.route(method, path);
     const params = {
       path,
       query: Object.fromEntries(url.searchParams),
-      body: body ? (JSON.parse(body) as unknown) : undefined,
+      body: body && route.op !== 'batch' ? (JSON.parse(body) as unknown) : undefined,
+      ...(inBatch && { inBatch: true }),
     };
     const fail = (code: number, reason: string, message: string): Reply => {
       this.calls.push({
@@ -214,6 +221,9 @@ export class GceFake extends FakeServer {
     const m = route.m;
     let out: Reply;
     switch (route.op) {
+      case 'batch':
+        out = await this.batch(body);
+        break;
       case 'bulkInsert':
         out = this.bulkInsert(m[1] as string, m[2] as string, params.body as Record<string, unknown>);
         break;
@@ -281,7 +291,7 @@ export class GceFake extends FakeServer {
         out = notFound(`${method} ${path}`);
     }
     const errorCode =
-      out.status >= 400
+      out.status >= 400 && out.contentType === 'application/json'
         ? ((
             JSON.parse(out.body) as {
               error?: { errors?: { reason?: string }[] };
@@ -299,6 +309,7 @@ export class GceFake extends FakeServer {
 
   private route(method: string, path: string): { op: string; m: string[] } {
     const table: [string, RegExp, string][] = [
+      ['POST', /^\/batch\/compute\/v1$/, 'batch'],
       ['POST', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/bulkInsert$/, 'bulkInsert'],
       ['GET', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances$/, 'list'],
       ['GET', /^\/compute\/v1\/projects\/([^/]+)\/aggregated\/instances$/, 'aggregatedList'],
@@ -314,6 +325,64 @@ export class GceFake extends FakeServer {
       if (m && meth === method) return { op, m: m.map((s) => decodeURIComponent(s)) };
     }
     return { op: 'unknown', m: [] };
+  }
+
+  /**
+   * The batch endpoint: a multipart/mixed body of whole HTTP requests (path-only URLs), each handled as
+   * its own call (own faults, own call record), all at once; one reply part per call, Content-ID
+   * `<response-ID>`. A connection fault armed for a call inside drops the whole batch (one connection,
+   * dropped once: the calls after it in the batch arm no further connection fault).
+   */
+  private async batch(body: string): Promise<Reply> {
+    // The boundary is the body's first delimiter line (RFC 2046); the fake does not see the request headers.
+    const boundary = /^--([^\r\n]+)\r?\n/.exec(body)?.[1];
+    if (!boundary) return badRequest('Failed to parse batch request: no multipart boundary');
+    const parts = body
+      .split(`--${boundary}`)
+      .slice(1)
+      .filter((p) => !p.startsWith('--'));
+    if (parts.length > 1000) return badRequest('A batch request holds at most 1000 calls');
+    const outer = requestScope.getStore();
+    const replies = await Promise.all(
+      parts.map(async (raw) => {
+        const [head, request] = cut(raw.replace(/^\r?\n/, ''));
+        const id = /^content-id:\s*<?([^>\r\n]+)>?\s*$/im.exec(head)?.[1];
+        const [reqHead, reqBody] = cut(request);
+        const line = /^(GET|POST|DELETE|PATCH|PUT) (\/\S*)(?: HTTP\/1\.1)?$/.exec(reqHead.split(/\r?\n/)[0] ?? '');
+        let reply: Reply;
+        if (!/^content-type:\s*application\/http\s*$/im.test(head) || !line)
+          reply = badRequest('Each batch part must be Content-Type: application/http holding one request');
+        else {
+          // The outer request's context: a connection fault taken here drops the whole batch; once it is
+          // dropped, the calls after it run without one, so they take no connection fault of their own.
+          const ctx = outer?.noReply ? undefined : outer;
+          reply = await requestScope.run(ctx as RequestContext, () =>
+            this.dispatch(
+              line[1] as string,
+              new URL(line[2] as string, 'http://127.0.0.1'),
+              reqBody.replace(/\r?\n$/, ''),
+              true,
+            ),
+          );
+        }
+        return [
+          'Content-Type: application/http',
+          ...(id ? [`Content-ID: <response-${id}>`] : []),
+          '',
+          `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? ''}`,
+          `Content-Type: ${reply.contentType}; charset=UTF-8`,
+          `Content-Length: ${Buffer.byteLength(reply.body)}`,
+          '',
+          reply.body,
+        ].join('\r\n');
+      }),
+    );
+    const out = `batch_${++this.seq}`;
+    return {
+      status: 200,
+      contentType: `multipart/mixed; boundary=${out}`,
+      body: `${replies.map((r) => `--${out}\r\n${r}\r\n`).join('')}--${out}--\r\n`,
+    };
   }
 
   private bulkInsert(project: string, zone: string, body: Record<string, unknown>): Reply {
@@ -450,6 +519,12 @@ export class GceFake extends FakeServer {
     });
     return json(200, op);
   }
+}
+
+/** A MIME or HTTP header block and what follows it, at the first empty line. */
+function cut(s: string): [string, string] {
+  const m = /\r?\n\r?\n/.exec(s);
+  return m ? [s.slice(0, m.index), s.slice(m.index + m[0].length)] : [s, ''];
 }
 
 function nodeOf(name: string, labels: Record<string, string>): string {
