@@ -28,8 +28,7 @@ export async function connectionTo(opts: {
   const options: Connection['options'] = { knownHosts: knownHostsOf(opts.workDir), ...(keyFile && { keyFile }) };
   if (!opts.node) return { target: management, options };
   const { createCloudAdapter } = await import('../cloud/factory.js');
-  const { cleanupRuntime } = await import('../destroy/adapter-runtime.js');
-  const adapter = await createCloudAdapter(cleanupRuntime(opts.config), { budgetMs: 20_000 });
+  const adapter = await createCloudAdapter({ cluster: opts.config }, { budgetMs: 20_000 });
   const [instance] = await adapter.list([opts.node as NodeName]);
   if (!instance?.privateIp) {
     throw new CitcError('NODE_NOT_RUNNING', `no running instance serves ${opts.node}`, {

@@ -110,8 +110,7 @@ export async function collectStatus(opts: StatusOptions): Promise<ClusterStatus>
   }
   try {
     const { createCloudAdapter } = await import('../cloud/factory.js');
-    const { cleanupRuntime } = await import('../destroy/adapter-runtime.js');
-    const adapter = await createCloudAdapter(cleanupRuntime(config), { budgetMs: 20_000 });
+    const adapter = await createCloudAdapter({ cluster: config }, { budgetMs: 20_000 });
     // The cluster's tag is on the management node too: compute instances are the ones serving a node.
     const compute = (await adapter.list()).filter((i) => i.node && i.name !== status.management.name);
     status.compute.total = compute.length;

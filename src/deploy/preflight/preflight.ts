@@ -164,9 +164,8 @@ async function checkCredentials(opts: PreflightOptions, env: NodeJS.ProcessEnv):
   if (opts.offline) return { check: 'credentials', status: 'skipped', detail: 'not checked in a dry run' };
   if (endpoint) {
     const { createCloudAdapter } = await import('../../cloud/factory.js');
-    const { cleanupRuntime } = await import('../../destroy/adapter-runtime.js');
     try {
-      const adapter = await createCloudAdapter(cleanupRuntime(config), { budgetMs: 5_000 });
+      const adapter = await createCloudAdapter({ cluster: config }, { budgetMs: 5_000 });
       const live = await adapter.list();
       return {
         check: 'credentials',
