@@ -78,6 +78,8 @@ const AWS_TYPE_ACTIONS: Record<string, string[]> = {
     'elasticfilesystem:DescribeMountTargets',
     'elasticfilesystem:ModifyMountTargetSecurityGroups',
   ],
+  aws_eip: ['ec2:AllocateAddress', 'ec2:ReleaseAddress', 'ec2:DescribeAddresses', 'ec2:DisassociateAddress'],
+  aws_nat_gateway: ['ec2:CreateNatGateway', 'ec2:DeleteNatGateway', 'ec2:DescribeNatGateways'],
   'data.aws_ami': ['ec2:DescribeImages'],
   'data.aws_caller_identity': ['sts:GetCallerIdentity'],
   'data.aws_partition': [],
@@ -160,10 +162,15 @@ function allowed(policy: { Statement: { Action: string[] }[] }): (action: string
   return (action) => patterns.some((p) => p.test(action));
 }
 
-async function typesOf(kind: 'aws' | 'gcp', storage: 'nfs' | 'efs' | 'filestore'): Promise<string[]> {
+async function typesOf(
+  kind: 'aws' | 'gcp',
+  storage: 'nfs' | 'efs' | 'filestore',
+  computeEgress?: 'public' | 'nat',
+): Promise<string[]> {
   const synth = await synthExample(kind, (c) => {
     c.storage.kind = storage;
     if (storage === 'filestore') c.storage.sizeGb = 1024;
+    if (computeEgress) c.network.computeEgress = computeEgress;
   });
   return [...Object.keys(synth.json.resource ?? {}), ...Object.keys(synth.json.data ?? {}).map((t) => `data.${t}`)];
 }
@@ -176,7 +183,9 @@ describe('the permissions README gives for the deploying account', () => {
       (m) => `ec2:${m[1]}`,
     );
     expect(sdk).toContain('ec2:DeregisterImage');
-    const types = [...new Set([...(await typesOf('aws', 'nfs')), ...(await typesOf('aws', 'efs'))])];
+    const types = [
+      ...new Set([...(await typesOf('aws', 'nfs')), ...(await typesOf('aws', 'efs', 'nat'))]),
+    ];
     const unknown = types.filter((t) => !(t in AWS_TYPE_ACTIONS));
     expect(unknown, 'a resource type without its actions in AWS_TYPE_ACTIONS').toEqual([]);
     const needed = [...new Set([...sdk, ...types.flatMap((t) => AWS_TYPE_ACTIONS[t] ?? []), ...PACKER_AMAZON_EBS])];
