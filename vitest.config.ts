@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // No test may ask a cloud's instance metadata service (169.254.169.254) from this machine's own network:
+    // the AWS credential chain and google-auth-library would otherwise probe it when no credentials are set.
+    env: { AWS_EC2_METADATA_DISABLED: 'true', METADATA_SERVER_DETECTION: 'none' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
