@@ -3,6 +3,8 @@ import { homedir, type NetworkInterfaceInfo, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ANSIBLE_INSTALL_HINT } from '../../ansible/run-playbook.js';
+import { findPlaceholders } from '../../core/config/placeholders.js';
+import { formatPath } from '../../core/config/problem.js';
 import type { ClusterConfig } from '../../core/config/types.js';
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { PACKER_INSTALL_HINT } from '../../image/rebuild.js';
@@ -10,7 +12,6 @@ import { ansibleDir } from '../../render/package-root.js';
 import { onPath } from '../../tools/find-binary.js';
 import { findTerraformTool, type TerraformTool, type TerraformToolName } from '../terraform-tool.js';
 import { insideCidrs, publicAddresses } from './address.js';
-import { findPlaceholders } from './placeholders.js';
 
 export const CHECKS = ['terraform', 'ansible', 'packer', 'credentials', 'admin-address', 'placeholders'] as const;
 export type CheckName = (typeof CHECKS)[number];
@@ -256,9 +257,12 @@ function checkPlaceholders(config: ClusterConfig): CheckResult {
     check: 'placeholders',
     status: 'fail',
     detail: found
-      .map((p) => `${p.path} is ${p.why} (${p.value.length > 40 ? `${p.value.slice(0, 37)}…` : p.value})`)
+      .map(
+        (p) =>
+          `${formatPath(p.path)} is still the example's ${p.value.length > 40 ? `${p.value.slice(0, 37)}…` : p.value}: ${p.remedy}`,
+      )
       .join('; '),
-    remedy: 'Replace them in citc.yaml.',
+    remedy: 'Replace them in citc.yaml (`citc validate` lists them with their lines).',
   };
 }
 
