@@ -10,10 +10,12 @@ describe('the --dry-run summary', () => {
     expect(s).toMatchObject({
       cluster: 'hpc-gcp',
       zones: ['europe-west4-a', 'europe-west4-b'],
-      totalResources: 14,
       dataSources: 0,
       maxNodes: 154,
     });
+    const inJson = Object.values(synth.json.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
+    expect(s.totalResources).toBe(inJson);
+    expect(s.resources.reduce((n, r) => n + r.count, 0)).toBe(inJson);
     expect(s.resources[0]).toEqual({ type: 'google_compute_firewall', count: 2 });
     const workDir = dirname(synth.stateFile);
     const lines = formatSummary(s, dirname(workDir));

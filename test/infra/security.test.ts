@@ -367,14 +367,19 @@ const GCP_CALL_PERMISSIONS: Record<string, string[]> = {
   'instances.list': ['compute.instances.list'],
   'instances.aggregatedListAsync': ['compute.instances.list'],
   'operations.wait': ['compute.zoneOperations.get'],
+  'zoneOperations.wait': ['compute.zoneOperations.get'],
 };
 
 describe('Google Cloud: the hooks roles', () => {
   it('hold exactly the permissions of the calls the adapter makes', async () => {
     const { json } = await synthExample('gcp');
     const adapter = await readFile(join(repoRoot, 'src', 'cloud', 'gcp', 'adapter.ts'), 'utf8');
+    // Client calls (this.instances.x(...)) and calls sent through the batch endpoint (this.batch('x.y', ...)).
     const calls = [
-      ...new Set([...adapter.matchAll(/this\.(instances|operations)\.(\w+)\(/g)].map((m) => `${m[1]}.${m[2]}`)),
+      ...new Set([
+        ...[...adapter.matchAll(/this\.(instances|operations)\.(\w+)\(/g)].map((m) => `${m[1]}.${m[2]}`),
+        ...[...adapter.matchAll(/this\.batch\(\s*'(\w+\.\w+)'/g)].map((m) => m[1] as string),
+      ]),
     ];
     const needed = new Set(calls.flatMap((c) => GCP_CALL_PERMISSIONS[c] ?? [`unknown call ${c}`]));
     const granted = new Set(
