@@ -6,8 +6,8 @@ import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError, ExitCode } from '../core/errors.js';
 import { type ClusterState, emptyState } from '../core/state.js';
 import { readState, statePath, writeState } from '../state/file.js';
-import { ensureDeployKey } from './deploy-key.js';
 import { readApplied, recordApplied } from './applied.js';
+import { ensureDeployKey } from './deploy-key.js';
 import { pinManagementZone } from './management-zone.js';
 import {
   type DeployPlan,

@@ -104,8 +104,9 @@ export async function runReconcile(
   }
 
   const results = new Map<Action, ActionResult>();
-  const set = (a: Action, result: ActionResult['result'], error?: string) =>
+  const set = (a: Action, result: ActionResult['result'], error?: string): void => {
     results.set(a, { action: a, result, ...(error !== undefined && { error }) });
+  };
   // A node a hook holds is the hook's: its view is newer than ours.
   const nodes = [...new Set(classification.actions.map((a) => a.node))];
   const lock = deps.locks.acquire(nodes);
@@ -124,8 +125,12 @@ export async function runReconcile(
         hostnames: group.map((a) => a.hostname),
       };
       await deps.scontrol.setAddresses(u).then(
-        () => group.forEach((a) => set(a, 'done')),
-        (err) => group.forEach((a) => set(a, 'failed', (err as Error).message)),
+        () => {
+          for (const a of group) set(a, 'done');
+        },
+        (err) => {
+          for (const a of group) set(a, 'failed', (err as Error).message);
+        },
       );
     }
     // Unbacked: DOWN with the reason (grouped by reason), then one POWER_DOWN_FORCE per 100 nodes.
@@ -139,15 +144,21 @@ export async function runReconcile(
           .run(['update', `nodename=${group.map((a) => a.node).join(',')}`, 'state=down', `reason=${reason}`])
           .then(
             () => downed.push(...group),
-            (err) => group.forEach((a) => set(a, 'failed', (err as Error).message)),
+            (err) => {
+              for (const a of group) set(a, 'failed', (err as Error).message);
+            },
           );
       }
     }
     const powerDowns = [...downed, ...of('power-down')];
     for (const group of chunk(powerDowns, SCONTROL_BATCH_LIMIT)) {
       await deps.scontrol.powerDown(group.map((a) => a.node)).then(
-        () => group.forEach((a) => set(a, 'done')),
-        (err) => group.forEach((a) => set(a, 'failed', (err as Error).message)),
+        () => {
+          for (const a of group) set(a, 'done');
+        },
+        (err) => {
+          for (const a of group) set(a, 'failed', (err as Error).message);
+        },
       );
     }
     // Returns to service, counted in the state file so a fault that persists does not loop.
@@ -155,10 +166,12 @@ export async function runReconcile(
     for (const group of chunk(of('resume'), SCONTROL_BATCH_LIMIT)) {
       await deps.scontrol.resume(group.map((a) => a.node)).then(
         () => {
-          group.forEach((a) => set(a, 'done'));
+          for (const a of group) set(a, 'done');
           returned.push(...group.map((a) => a.node));
         },
-        (err) => group.forEach((a) => set(a, 'failed', (err as Error).message)),
+        (err) => {
+          for (const a of group) set(a, 'failed', (err as Error).message);
+        },
       );
     }
     const returns = { ...classification.returns };

@@ -183,9 +183,7 @@ describe('the permissions README gives for the deploying account', () => {
       (m) => `ec2:${m[1]}`,
     );
     expect(sdk).toContain('ec2:DeregisterImage');
-    const types = [
-      ...new Set([...(await typesOf('aws', 'nfs')), ...(await typesOf('aws', 'efs', 'nat'))]),
-    ];
+    const types = [...new Set([...(await typesOf('aws', 'nfs')), ...(await typesOf('aws', 'efs', 'nat'))])];
     const unknown = types.filter((t) => !(t in AWS_TYPE_ACTIONS));
     expect(unknown, 'a resource type without its actions in AWS_TYPE_ACTIONS').toEqual([]);
     const needed = [...new Set([...sdk, ...types.flatMap((t) => AWS_TYPE_ACTIONS[t] ?? []), ...PACKER_AMAZON_EBS])];
