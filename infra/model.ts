@@ -69,7 +69,10 @@ export interface ManagementModel {
   gcpImage: { family: string; project: string };
   /** User Ansible logs in as: the image's default user (aws) or citc's admin user (gcp). */
   sshUser: string;
-  /** Every user's keys: the only keys the node accepts for sshUser. */
+  /**
+   * The only keys sshUser accepts: citc's deploy key (src/deploy/deploy-key.ts). The cluster users' keys
+   * go to their own accounts (Ansible role users), never to this sudo account.
+   */
   sshKeys: string[];
 }
 
@@ -118,9 +121,14 @@ const COMPUTE_DISK_GB = 30;
 
 /**
  * Pure: the infrastructure a cluster needs, with every default decided here. `imageId` is the image
- * `citc image rebuild` recorded in the state, which wins over image.id in citc.yaml.
+ * `citc image rebuild` recorded in the state, which wins over image.id in citc.yaml; `deployPublicKey`
+ * is citc's deploy key for the management node's sudo account.
  */
-export function clusterInfraModel(config: ClusterConfig, imageId?: string): ClusterInfraModel {
+export function clusterInfraModel(
+  config: ClusterConfig,
+  imageId?: string,
+  deployPublicKey?: string,
+): ClusterInfraModel {
   const { provider, network, name } = config;
   const zones = provider.zones;
   const clusterTag = provider.kind === 'aws' ? TAG.aws.cluster : TAG.gcp.cluster;
@@ -152,7 +160,7 @@ export function clusterInfraModel(config: ClusterConfig, imageId?: string): Clus
       awsImage: { namePattern: AWS_BASE_IMAGES[config.image.os].name, owner: AWS_BASE_IMAGES[config.image.os].owner },
       gcpImage: { ...GCP_BASE_IMAGES[config.image.os] },
       sshUser: provider.kind === 'aws' ? AWS_BASE_IMAGES[config.image.os].sshUser : GCP_ADMIN_USER,
-      sshKeys: config.users.flatMap((u) => u.sshKeys),
+      sshKeys: deployPublicKey ? [deployPublicKey] : [],
     },
     storage: {
       kind: config.storage.kind,

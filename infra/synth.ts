@@ -10,6 +10,8 @@ export interface SynthOptions {
   workDir: string;
   /** The compute image recorded in the state, for the launch template (else image.id of the config). */
   imageId?: string;
+  /** The public half of citc's deploy key: the only key the management node's sudo account accepts. */
+  deployPublicKey?: string;
 }
 
 export interface SynthResult {
@@ -48,7 +50,7 @@ export function terraformStateFile(workDir: string): string {
  */
 export async function synthesizeCluster(config: ClusterConfig, opts: SynthOptions): Promise<SynthResult> {
   const started = performance.now();
-  const model = clusterInfraModel(config, opts.imageId);
+  const model = clusterInfraModel(config, opts.imageId, opts.deployPublicKey);
   const stateFile = terraformStateFile(opts.workDir);
   await mkdir(join(opts.workDir, 'infra'), { recursive: true });
   const app = new App({ outdir: join(opts.workDir, 'infra'), skipValidation: false });

@@ -32,7 +32,8 @@ export class GcpManagement extends Construct {
       serviceAccount: { email: props.serviceAccountEmail, scopes: ['cloud-platform'] },
       shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
       metadata: {
-        // The users' keys for the admin user Ansible logs in as; project-wide keys are not accepted.
+        // citc's deploy key for the sudo user Ansible logs in as (users' keys go to their own accounts, by
+        // Ansible: the guest agent would make every account listed here a sudoer); no project-wide keys.
         'ssh-keys': management.sshKeys.map((k) => `${management.sshUser}:${k}`).join('\n'),
         'block-project-ssh-keys': 'TRUE',
         'enable-oslogin': 'FALSE',

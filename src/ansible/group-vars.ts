@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { ClusterConfig } from '../core/config/types.js';
 import { TAG } from '../core/naming.js';
 import type { ClusterState } from '../core/state.js';
+import { userUid } from '../core/users.js';
 import { managementHostName } from '../render/slurm-conf.js';
 import { ANSIBLE_OUTPUTS, outputOf } from './outputs.js';
 
@@ -14,9 +15,6 @@ export interface AnsibleInputPaths {
   /** The bundled hooks (dist/hooks of the citc installation). */
   hooksDist: string;
 }
-
-/** First uid of cluster users: fixed per position so shared files have one owner on every node. */
-export const FIRST_USER_UID = 2001;
 
 export interface GroupVars {
   citc_cluster_name: string;
@@ -32,7 +30,7 @@ export interface GroupVars {
   citc_storage_mounts: string[];
   citc_storage_server: string;
   citc_storage_export_prefix: string;
-  citc_users: { name: string; uid: number; ssh_keys: string[] }[];
+  citc_users: { name: string; uid: number; admin: boolean; ssh_keys: string[] }[];
   citc_gres: boolean;
   citc_runtime_rendered: boolean;
   citc_rendered_dir: string;
@@ -67,7 +65,13 @@ export function buildGroupVars(
       ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageAddress) ?? '')
       : managementHostName(config.name),
     citc_storage_export_prefix: managed ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageExportPrefix) ?? '') : '',
-    citc_users: config.users.map((u, i) => ({ name: u.name, uid: FIRST_USER_UID + i, ssh_keys: u.sshKeys })),
+    // Uids from the file or the name, never the position (src/core/users.ts).
+    citc_users: config.users.map((u) => ({
+      name: u.name,
+      uid: userUid(u),
+      admin: u.admin ?? false,
+      ssh_keys: u.sshKeys,
+    })),
     citc_gres: config.partitions.some((p) => p.shapes.some((s) => (s.gpus?.count ?? 0) > 0)),
     citc_runtime_rendered: extra.runtimeRendered,
     citc_rendered_dir: paths.renderedDir,

@@ -1,9 +1,10 @@
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError } from '../core/errors.js';
 import { buildHookRuntime, type HookPaths } from '../core/runtime.js';
 import type { ClusterState } from '../core/state.js';
+import { deployKeyPath } from '../deploy/deploy-key.js';
 import { packageRoot } from '../render/package-root.js';
 import { renderSlurmFiles, type SlurmConfOverrides, slurmConfOptions } from '../render/slurm-conf.js';
 import { type AnsibleInputPaths, buildGroupVars, renderGroupVars } from './group-vars.js';
@@ -91,7 +92,12 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
   };
   if (runtimeSkipped !== undefined) written.runtimeSkipped = runtimeSkipped;
   if (opts.inventory !== false) {
-    await writeFile(layout.inventory, renderInventory(config, state, opts.inventory ?? {}));
+    // citc's deploy key, the only key the sudo account accepts, unless --ssh-key names another.
+    const deployKey = await access(deployKeyPath(workDir)).then(
+      () => ({ sshKeyFile: deployKeyPath(workDir) }),
+      () => ({}),
+    );
+    await writeFile(layout.inventory, renderInventory(config, state, { ...deployKey, ...opts.inventory }));
     written.inventory = layout.inventory;
   }
   return written;

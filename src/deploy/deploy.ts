@@ -4,6 +4,7 @@ import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError, ExitCode } from '../core/errors.js';
 import { type ClusterState, emptyState } from '../core/state.js';
 import { readState, statePath, writeState } from '../state/file.js';
+import { ensureDeployKey } from './deploy-key.js';
 import { type DeploySummary, summarize } from './summary.js';
 import { readTerraformOutputs, runTerraform, type TerraformRunOptions } from './terraform-run.js';
 import { findTerraformTool, type TerraformToolName } from './terraform-tool.js';
@@ -65,7 +66,12 @@ export async function deployCluster(opts: DeployOptions): Promise<DeployResult> 
   const tool = opts.dryRun ? undefined : await findTerraformTool(opts.tool, env);
 
   const imageId = prior?.image?.current.id;
-  const synth = await synthesizeCluster(config, { workDir, ...(imageId && { imageId }) });
+  const deployKey = opts.dryRun ? undefined : await ensureDeployKey(workDir, config.name);
+  const synth = await synthesizeCluster(config, {
+    workDir,
+    ...(imageId && { imageId }),
+    ...(deployKey && { deployPublicKey: deployKey.publicKey }),
+  });
   const summary = summarize(synth);
   if (opts.dryRun || !tool) return { summary, dryRun: true, configured: false };
   progress(`Synthesized ${summary.totalResources} resources into ${synth.file} (${summary.synthMs} ms)`);

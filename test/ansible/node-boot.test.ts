@@ -7,8 +7,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAnsibleInputs } from '../../src/ansible/inputs.js';
 import type { ClusterConfig } from '../../src/core/config/types.js';
-import { ansibleDir } from '../../src/render/package-root.js';
 import { awsCluster, gcpCluster } from '../render/fixtures.js';
+import { renderRoleTemplate } from './ansible-local.js';
 
 /**
  * The compute node's boot script, rendered by the real Ansible template module and run against a
@@ -21,28 +21,7 @@ let metadata: Record<string, string> = {};
 
 async function renderBootScript(config: ClusterConfig, name: string): Promise<string> {
   const inputs = await writeAnsibleInputs({ workDir: join(dir, name), config, state: undefined, inventory: false });
-  const dest = join(dir, `${name}-boot.sh`);
-  const src = join(ansibleDir(), 'roles', 'slurmd', 'templates', 'citc-node-boot.sh.j2');
-  await execa(
-    'ansible',
-    [
-      'localhost',
-      '-c',
-      'local',
-      '-i',
-      'localhost,',
-      '-m',
-      'ansible.builtin.template',
-      '-a',
-      `src=${src} dest=${dest} mode=0755`,
-      '-e',
-      `@${inputs.groupVars}`,
-    ],
-    {
-      env: { ANSIBLE_CONFIG: join(ansibleDir(), 'ansible.cfg') },
-    },
-  );
-  return dest;
+  return renderRoleTemplate('slurmd', 'citc-node-boot.sh.j2', join(dir, `${name}-boot.sh`), [inputs.groupVars]);
 }
 
 async function boot(script: string, runDir: string) {

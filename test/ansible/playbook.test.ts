@@ -114,7 +114,7 @@ describe('writeAnsibleInputs', () => {
       citc_management_address: '10.0.0.10',
       citc_storage_server: 'demo-mgmt',
       citc_storage_mounts: ['/home', '/shared'],
-      citc_users: [{ name: 'alice', uid: 2001 }],
+      citc_users: [{ name: 'alice', uid: 17479, admin: false }],
       citc_gres: true,
       citc_runtime_rendered: true,
       citc_tag_node: 'citc:node',

@@ -61,12 +61,13 @@ describe('clusterInfraModel', () => {
     expect(m.project).toBe('citc-test');
   });
 
-  it('collects every user key for the management node and carries a recorded image to the launch template', () => {
+  it('gives the management node only the deploy key, never a user key, and carries a recorded image to the launch template', () => {
     const config = awsCluster();
     config.users.push({ name: 'bob', sshKeys: ['ssh-rsa AAAAB3Nza bob@x', 'ssh-ed25519 AAAAC3 bob@y'] });
     config.image.id = 'ami-0123456789abcdef0';
-    const m = clusterInfraModel(config);
-    expect(m.management.sshKeys).toHaveLength(3);
+    const m = clusterInfraModel(config, undefined, 'ssh-ed25519 AAAAC3Deploy citc-deploy@demo');
+    expect(m.management.sshKeys).toEqual(['ssh-ed25519 AAAAC3Deploy citc-deploy@demo']);
+    expect(clusterInfraModel(config).management.sshKeys).toEqual([]);
     expect(m.compute.imageId).toBe('ami-0123456789abcdef0');
   });
 });

@@ -31,7 +31,7 @@ describe('AWS stack synthesized from examples/aws.yaml', () => {
     expect(all[0]?.cidr_ipv4).toBeUndefined();
   });
 
-  it('runs the management node with IMDSv2, an encrypted root disk, the rocky9 AMI and the users keys', async () => {
+  it('runs the management node with IMDSv2, an encrypted root disk, the rocky9 AMI and none of the users keys', async () => {
     json ??= (await synthExample('aws')).json;
     const node = only(json, 'aws_instance');
     expect(node).toMatchObject({
@@ -40,7 +40,7 @@ describe('AWS stack synthesized from examples/aws.yaml', () => {
       root_block_device: { encrypted: true, volume_size: 50 },
       associate_public_ip_address: true,
     });
-    expect(String(node.user_data)).toContain('alice@laptop');
+    expect(String(node.user_data)).not.toContain('alice@laptop');
     expect(String(node.user_data)).toMatch(/^#cloud-config\n/);
     const ami = dataSources(json, 'aws_ami')[0];
     expect(ami).toMatchObject({ most_recent: true, owners: ['792107900819'] });

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SynthResult, synthesizeCluster, type TerraformJson } from '../../infra/synth.js';
+import { type SynthOptions, type SynthResult, synthesizeCluster, type TerraformJson } from '../../infra/synth.js';
 import { loadClusterConfig } from '../../src/config/load.js';
 import type { ClusterConfig } from '../../src/core/config/types.js';
 import { repoRoot } from '../support/cli.js';
@@ -12,11 +12,15 @@ export function loadExample(kind: 'aws' | 'gcp'): Promise<ClusterConfig> {
 }
 
 /** Synthesizes the example, changed by `edit`, into a fresh temporary work dir. */
-export async function synthExample(kind: 'aws' | 'gcp', edit?: (c: ClusterConfig) => void): Promise<SynthResult> {
+export async function synthExample(
+  kind: 'aws' | 'gcp',
+  edit?: (c: ClusterConfig) => void,
+  opts: Omit<SynthOptions, 'workDir'> = {},
+): Promise<SynthResult> {
   const config = await loadExample(kind);
   edit?.(config);
   const workDir = await mkdtemp(join(tmpdir(), `citc-infra-${kind}-`));
-  return synthesizeCluster(config, { workDir });
+  return synthesizeCluster(config, { workDir, ...opts });
 }
 
 /** Every resource of one Terraform type, without cdktf's metadata. */

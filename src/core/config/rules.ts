@@ -1,3 +1,4 @@
+import { userUid } from '../users.js';
 import { formatCidr, isPrivate, networkOf, parseCidr } from './cidr.js';
 import type { ConfigProblem, FieldPath } from './problem.js';
 import { describeValue } from './problem.js';
@@ -149,6 +150,18 @@ export function checkRules(c: LooseConfig): ConfigProblem[] {
     (c.users ?? []).map((u) => u?.name),
     (i, n) => error(['users', i, 'name'], 'each user once', `"${n}" again`),
   );
+  const uids = (c.users ?? []).map((u) => (u?.name === undefined ? undefined : userUid({ name: u.name, uid: u.uid })));
+  uids.forEach((uid, i) => {
+    const first = uid === undefined ? -1 : uids.indexOf(uid);
+    if (first === -1 || first === i) return;
+    const u = c.users?.[i];
+    error(
+      u?.uid === undefined ? ['users', i, 'name'] : ['users', i, 'uid'],
+      `a uid no other user has (users[${first}] "${c.users?.[first]?.name}" has ${uid})`,
+      u?.uid === undefined ? `uid ${uid}, derived from "${u?.name}"` : String(uid),
+      'set users[].uid of one of them to a free uid (2000–65533)',
+    );
+  });
   for (const [key, value] of Object.entries(c.tags ?? {})) {
     if (kind) checkTag(kind, key, value ?? '', error);
   }

@@ -288,6 +288,17 @@ export const clusterSchema: ObjectField = {
             patternDoc: 'a POSIX user name',
             doc: 'User name.',
           },
+          uid: {
+            type: 'integer',
+            min: 2000,
+            max: 65533,
+            doc: 'User and group id on every node. Default: derived from the name (10000–59999), never from the position in the list.',
+          },
+          admin: {
+            type: 'boolean',
+            default: false,
+            doc: 'Passwordless sudo on the management node. Others have none.',
+          },
           sshKeys: {
             type: 'list',
             default: [],
@@ -297,7 +308,7 @@ export const clusterSchema: ObjectField = {
               patternDoc: 'an OpenSSH public key line',
               doc: 'A public key.',
             },
-            doc: 'OpenSSH public keys.',
+            doc: 'OpenSSH public keys, for this user’s own account only.',
           },
         },
       },

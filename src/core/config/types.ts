@@ -101,6 +101,10 @@ export interface SlurmConfig {
 
 export interface UserConfig {
   name: string;
+  /** Fixed uid (and gid of the user's group); absent: derived from the name (src/core/users.ts). */
+  uid?: number;
+  /** Passwordless sudo on the management node; default false. */
+  admin?: boolean;
   sshKeys: string[];
 }
 
