@@ -2,12 +2,17 @@
 // containers in private network namespaces on this machine, test/lab) with only the cloud's
 // infrastructure API stood in. Prints each phase with its time; exits non-zero when a phase fails;
 // stops every host, mount, namespace and process it started, also on failure or Ctrl-C.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_NET, Lab, type LabHost } from '../test/lab/lab.js';
 import { labImage } from '../test/lab/rootfs.js';
 import { run, sh, waitFor } from '../test/lab/sh.js';
-import { labTerraform, type StandInTerraformLab } from '../test/lab/terraform.js';
+import {
+  labTerraform,
+  type ManagementUserData,
+  managementUserData,
+  type StandInTerraformLab,
+} from '../test/lab/terraform.js';
 
 const t0 = Date.now();
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -19,6 +24,8 @@ const detail = (line: string) => {
 
 const CLUSTER = 'rehearsal';
 const MANAGEMENT_IP = `${LAB_NET}.10`;
+const BUILD_IP = `${LAB_NET}.20`;
+const PROBE_IP = `${LAB_NET}.30`;
 const ROOT = process.env.CITC_REHEARSE_DIR ?? '/var/tmp/citc-rehearse';
 const repoRoot = join(import.meta.dirname, '..');
 
@@ -39,6 +46,14 @@ interface Ctx {
   configPath: string;
   infra?: StandInTerraformLab;
   management?: LabHost;
+  buildHost?: LabHost;
+  buildUserData?: ManagementUserData;
+  builds: number;
+  agentSock?: string;
+  imageId?: string;
+  jobId?: string | undefined;
+  instances: Map<string, LabHost>;
+  booting: Promise<void>[];
   sharedHome: string;
 }
 
@@ -81,29 +96,90 @@ users:
 `;
 }
 
-/** The lab's management node, created when the stand-in terraform applies. */
-async function createManagement(ctx: Ctx): Promise<Record<string, unknown>> {
+/**
+ * What the stand-in terraform's apply creates: the management node and the image build host, each a lab
+ * host booted from the Debian 12 root file system, first booted as the stack's cloud-init asks.
+ */
+async function applyInfra(ctx: Ctx, stackDir: string): Promise<Record<string, unknown>> {
+  const userData = managementUserData(stackDir);
+  const boots: Promise<void>[] = [];
   if (!ctx.management || !ctx.lab.running(ctx.management)) {
-    // Lab limit: no NFS in this kernel; /home of every host is one directory of this machine.
-    ctx.management = await ctx.lab.startHost({
-      name: 'mgmt',
-      ip: MANAGEMENT_IP,
-      image: ctx.lab.image.rootfs,
-      binds: [`${ctx.sharedHome}:/home`],
-    });
-    // What cloud-init does on a Debian cloud image: the image's sudo user gets the deploying admin's key.
-    const pub = sh('ssh-keygen', ['-y', '-f', ctx.adminKey]).trim();
-    ctx.lab.exec(ctx.management, [
+    boots.push(
+      (async () => {
+        // Lab limit: no NFS in this kernel; /home of every host is one directory of this machine.
+        ctx.management = await ctx.lab.startHost({
+          name: 'mgmt',
+          ip: MANAGEMENT_IP,
+          image: ctx.lab.image.rootfs,
+          binds: [`${ctx.sharedHome}:/home`],
+        });
+        cloudInit(ctx, ctx.management, userData);
+        standInNfsServer(ctx, ctx.management);
+      })(),
+    );
+  }
+  if (!ctx.buildHost || !ctx.lab.running(ctx.buildHost)) boots.push(startBuildHost(ctx, userData));
+  await Promise.all(boots);
+  return labOutputs(ctx);
+}
+
+/** A fresh host to build the compute image on (packer's null builder provisions it over SSH). */
+async function startBuildHost(ctx: Ctx, userData: ManagementUserData): Promise<void> {
+  ctx.buildHost = await ctx.lab.startHost({ name: `build${++ctx.builds}`, ip: BUILD_IP, image: ctx.lab.image.rootfs });
+  cloudInit(ctx, ctx.buildHost, { sshAuthorizedKeys: userData.sshAuthorizedKeys });
+  ctx.buildUserData = userData;
+}
+
+/** What cloud-init does on a Debian cloud image's first boot: the sudo user `admin` with the given keys. */
+function cloudInit(ctx: Ctx, host: LabHost, userData: ManagementUserData): void {
+  ctx.lab.exec(
+    host,
+    [
       'sh',
       '-c',
       `id admin >/dev/null 2>&1 || useradd -m -d /var/lib/admin -s /bin/bash admin
 install -d -m 700 -o admin -g admin /var/lib/admin/.ssh
-echo '${pub}' > /var/lib/admin/.ssh/authorized_keys
+cat > /var/lib/admin/.ssh/authorized_keys
 chown admin:admin /var/lib/admin/.ssh/authorized_keys
 echo 'admin ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/90-cloud-init-users
 chmod 440 /etc/sudoers.d/90-cloud-init-users`,
-    ]);
+    ],
+    `${userData.sshAuthorizedKeys.join('\n')}\n`,
+  );
+  if (userData.hostname) {
+    ctx.lab.exec(host, ['hostnamectl', 'set-hostname', userData.hostname]);
+    ctx.lab.exec(host, ['sh', '-c', `echo '127.0.1.1 ${userData.hostname}' >> /etc/hosts`]);
   }
+}
+
+/**
+ * Lab limit: this kernel has no NFS server, so nfs-server.service cannot start here. The lab replaces
+ * the unit (a full unit in /etc overrides the package's) by one that starts nothing; the nfs_server role
+ * still installs the package, renders /etc/exports.d and runs `exportfs -ra` on it. Every host's /home is
+ * instead one directory of this machine, bind-mounted.
+ */
+function standInNfsServer(ctx: Ctx, host: LabHost): void {
+  ctx.lab.exec(host, [
+    'sh',
+    '-c',
+    `mkdir -p /etc/systemd/system && cat > /etc/systemd/system/nfs-server.service <<'UNIT'
+[Unit]
+Description=rehearsal lab: stands in for the kernel NFS server this machine lacks (/home is a shared bind mount)
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+ExecReload=/bin/true
+[Install]
+WantedBy=multi-user.target
+Alias=nfs-kernel-server.service
+UNIT
+systemctl daemon-reload`,
+  ]);
+}
+
+/** The outputs a real AWS apply records (infra/aws/stack.ts), with the lab's addresses and build host. */
+function labOutputs(ctx: Ctx): Record<string, unknown> {
   return {
     subnet_ids: ['subnet-lab'],
     security_group_ids: ['sg-lab'],
@@ -116,7 +192,27 @@ chmod 440 /etc/sudoers.d/90-cloud-init-users`,
     storage_address: MANAGEMENT_IP,
     storage_export_prefix: '',
     packer_subnet_id: 'subnet-lab',
+    packer_build_host: BUILD_IP,
+    packer_image_command: `${process.execPath} ${join(ctx.infra?.binDir ?? '', 'infra-client.cjs')} POST /image`,
   };
+}
+
+/**
+ * The build host's image command (terraform output packer_image_command, run by packer's shell-local
+ * post-processor): powers the build host off and keeps its changes over the Debian root file system as a
+ * new image, a directory whose path is the image id; a fresh build host takes its place.
+ */
+async function makeImage(ctx: Ctx): Promise<string> {
+  const build = ctx.buildHost;
+  if (!build) throw new Error('no build host');
+  await ctx.lab.powerOff(build);
+  const dir = join(ctx.lab.dir, 'images', `${CLUSTER}-compute-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  // Each instance gets its own host keys and machine id when it starts (Lab.startHost).
+  sh('cp', ['-a', `${build.upper}/.`, join(dir, 'layer')]);
+  writeFileSync(join(dir, 'lower'), `${ctx.lab.image.rootfs}\n`);
+  if (ctx.buildUserData) await startBuildHost(ctx, ctx.buildUserData);
+  return dir;
 }
 
 /** ssh from inside the lab's namespace. */
@@ -142,17 +238,28 @@ async function labSsh(ctx: Ctx, key: string, user: string, ip: string, command: 
 
 /** `citc` as a user runs it, inside the lab's namespace, with the stand-in terraform first on PATH. */
 async function citc(ctx: Ctx, args: string[]) {
-  // The admin's machine: its own HOME (ssh known_hosts, ~/.ansible), dummy AWS credentials for the fake.
+  // The admin's machine: dummy AWS credentials for the fake.
   const env = {
     ...process.env,
-    HOME: ctx.work,
     PATH: `${ctx.infra?.binDir}:${join(repoRoot, 'node_modules/.bin')}:${process.env.PATH}`,
     AWS_ACCESS_KEY_ID: 'AKIALAB0000000000000',
     AWS_SECRET_ACCESS_KEY: 'lab-secret',
     AWS_REGION: 'us-east-1',
+    ...(ctx.agentSock && { SSH_AUTH_SOCK: ctx.agentSock }),
   };
-  const [cmd, argv] = ctx.lab.inLab(process.execPath, [join(repoRoot, 'bin/run.js'), ...args]);
-  const r = await run(cmd, argv, { env, cwd: ctx.work, onLine: detail });
+  // ssh reads ~/.ssh of the passwd entry, not $HOME: the admin's ~/.ssh is a fresh tmpfs in a private
+  // mount namespace, so known_hosts of this machine's root is neither read nor written.
+  const [cmd, argv] = ctx.lab.inLab('unshare', [
+    '-m',
+    'sh',
+    '-c',
+    'mkdir -p ~/.ssh && mount -t tmpfs -o mode=700 tmpfs ~/.ssh && exec "$@"',
+    'citc',
+    process.execPath,
+    join(repoRoot, 'bin/run.js'),
+    ...args,
+  ]);
+  const r = await run(cmd, argv, { env: { ...env, HOME: process.env.HOME ?? '/root' }, cwd: ctx.work, onLine: detail });
   if (r.code !== 0)
     throw new Error(`citc ${args.join(' ')} exited ${r.code}:\n${r.out.split('\n').slice(-25).join('\n')}`);
   return r.out;
@@ -204,26 +311,41 @@ const phases: Phase[] = [
       const image = ctx.lab.image;
       await startCloud(ctx);
       ctx.infra = await labTerraform(join(ctx.lab.dir, 'infra'), {
-        apply: () => createManagement(ctx),
+        apply: (stackDir) => applyInfra(ctx, stackDir),
+        image: () => makeImage(ctx),
         destroy: async () => {
-          if (ctx.management) await ctx.lab.powerOff(ctx.management);
+          for (const h of [ctx.management, ctx.buildHost]) if (h) await ctx.lab.powerOff(h);
         },
       });
-      // The management node exists only once terraform applies; here the lab proves a host boots and
-      // is reachable over SSH from the lab's namespace.
-      await createManagement(ctx);
-      const host = ctx.management as LabHost;
-      const who = await waitFor('SSH to the management host', 60_000, async () => {
-        const r = await labSsh(ctx, ctx.adminKey, 'admin', host.ip, 'sudo -n id -un');
+      // A probe host: boots, is reachable over SSH from the lab's namespace, reaches the metadata service.
+      const probe = await ctx.lab.startHost({ name: 'probe', ip: PROBE_IP, image: image.rootfs });
+      cloudInit(ctx, probe, { sshAuthorizedKeys: [sh('ssh-keygen', ['-y', '-f', ctx.adminKey]).trim()] });
+      const who = await waitFor('SSH to the probe host', 60_000, async () => {
+        const r = await labSsh(ctx, ctx.adminKey, 'admin', probe.ip, 'sudo -n id -un');
         return r.code === 0 ? r.out.trim() : undefined;
       });
-      return `Debian 12 root fs ${image.rootfs}; host ${host.name} at ${host.ip}, ssh admin@ → sudo ${who}`;
+      const imds = ctx.lab.exec(probe, [
+        'curl',
+        '-s',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '-X',
+        'PUT',
+        '-H',
+        'X-aws-ec2-metadata-token-ttl-seconds: 60',
+        'http://169.254.169.254/latest/api/token',
+      ]);
+      if (imds !== '200') throw new Error(`the probe host got HTTP ${imds} from the metadata service`);
+      await ctx.lab.powerOff(probe);
+      return `Debian 12 root fs cached; probe host booted, ssh admin@${probe.ip} → sudo ${who}, metadata token ${imds}`;
     },
   },
   {
     name: 'management configured',
     run: async (ctx) => {
-      const out = await citc(ctx, ['deploy', ctx.configPath, '--ssh-key', ctx.adminKey]);
+      const out = await citc(ctx, ['deploy', ctx.configPath]);
       const recap = out.split('\n').find((l) => l.includes('recap:'));
       const mgmt = ctx.management as LabHost;
       const active = ctx.lab.exec(mgmt, ['systemctl', 'is-active', 'munge', 'slurmctld']).trim().replace(/\n/g, ' ');
@@ -234,7 +356,7 @@ const phases: Phase[] = [
   {
     name: 'second deploy (changed=0)',
     run: async (ctx) => {
-      const out = await citc(ctx, ['deploy', ctx.configPath, '--ssh-key', ctx.adminKey]);
+      const out = await citc(ctx, ['deploy', ctx.configPath]);
       const recap = out.split('\n').find((l) => l.includes('recap:'));
       const changed = /changed=(\d+)/.exec(recap ?? '')?.[1];
       if (changed !== '0') {
@@ -244,7 +366,127 @@ const phases: Phase[] = [
       return recap?.trim();
     },
   },
+  {
+    name: 'image built',
+    run: async (ctx) => {
+      // packer's null builder reaches the build host with the ssh agent's key: citc's deploy key.
+      const sock = join(ctx.lab.dir, 'agent.sock');
+      ctx.lab.spawnInLab('ssh-agent', 'ssh-agent', ['-D', '-a', sock]);
+      await waitFor('the ssh agent', 10_000, () => (existsSync(sock) ? true : undefined));
+      sh('ssh-add', ['-q', deployKey(ctx)], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+      ctx.agentSock = sock;
+      await citc(ctx, ['image', 'rebuild', ctx.configPath]);
+      const state = JSON.parse(readFileSync(statePath(ctx), 'utf8')) as { image?: { current: { id: string } } };
+      const id = state.image?.current.id;
+      if (!id || !existsSync(join(id, 'layer'))) throw new Error(`the recorded image ${id} is not a lab image`);
+      ctx.imageId = id;
+      const runtime = ctx.lab.exec(ctx.management as LabHost, ['cat', '/etc/citc/runtime.json']);
+      if (!runtime.includes(id)) throw new Error('runtime.json on the management node does not name the new image');
+      return `image ${id} recorded and installed in /etc/citc/runtime.json`;
+    },
+  },
+  {
+    name: 'first instance booted and registered',
+    run: async (ctx) => {
+      // The boot agent: every instance the fake EC2 starts is a host booted from its image, with its
+      // private address; terminating it powers the host off.
+      ctx.onInstance = (e) => {
+        if (e.type === 'created') {
+          const booting = ctx.lab
+            .startHost({
+              name: e.node || e.id,
+              ip: e.ip,
+              image: e.imageId ?? '',
+              // Lab limit: no NFS client in this kernel; /home is the management node's directory.
+              binds: [`${ctx.sharedHome}:/home`],
+            })
+            .then((h) => {
+              ctx.instances.set(e.id, h);
+              say(`    instance ${e.id} booted as ${h.name} at ${e.ip}`);
+            })
+            .catch((err: unknown) => say(`    instance ${e.id} did not boot: ${String(err)}`));
+          ctx.booting.push(booting);
+        } else {
+          const h = ctx.instances.get(e.id);
+          if (h) void ctx.lab.powerOff(h).then(() => say(`    instance ${e.id} (${h.name}) powered off`));
+        }
+      };
+      const mgmt = ctx.management as LabHost;
+      // alice, as herself, with her own key: no root, no sudo.
+      const who = await labSsh(ctx, ctx.userKey, 'alice', MANAGEMENT_IP, 'id; sudo -n true 2>&1 || echo no-sudo');
+      if (who.code !== 0 || !who.out.includes('no-sudo')) throw new Error(`alice's login: ${who.out}`);
+      const sub = await labSsh(
+        ctx,
+        ctx.userKey,
+        'alice',
+        MANAGEMENT_IP,
+        'cd ~ && sbatch --parsable -o rehearsal-%j.log --wrap "hostname; id -u; echo written by job $SLURM_JOB_ID > $HOME/rehearsal-job.txt"',
+      );
+      if (sub.code !== 0) throw new Error(`sbatch as alice: ${sub.out}`);
+      ctx.jobId = sub.out.trim().split('\n').pop()?.trim();
+      const node = await waitFor('a compute node to register with slurmctld', 300_000, () => {
+        const line = ctx.lab.exec(mgmt, ['squeue', '-h', '-j', ctx.jobId ?? '', '-o', '%T %N']).trim();
+        const [state, nodes] = line.split(' ');
+        if (!line || state === 'RUNNING' || state === 'COMPLETING' || state === 'COMPLETED') return nodes || 'done';
+        return undefined;
+      }).catch((err: unknown) => {
+        const info = ctx.lab.exec(mgmt, ['sh', '-c', 'sinfo -N; squeue; tail -20 /var/log/citc/hooks.log']);
+        throw new Error(`${String(err)}\n${info}`);
+      });
+      return `alice (${who.out.split(' ')[0]}) submitted job ${ctx.jobId}; instance booted from the image, ${node} registered`;
+    },
+  },
+  {
+    name: 'job done, output in home on the login node',
+    run: async (ctx) => {
+      const mgmt = ctx.management as LabHost;
+      await waitFor(`job ${ctx.jobId} to finish`, 180_000, () => {
+        const line = ctx.lab.exec(mgmt, ['squeue', '-h', '-j', ctx.jobId ?? '']).trim();
+        return line ? undefined : true;
+      });
+      const r = await labSsh(
+        ctx,
+        ctx.userKey,
+        'alice',
+        MANAGEMENT_IP,
+        `cat ~/rehearsal-job.txt ~/rehearsal-${ctx.jobId}.log; stat -c '%U %u' ~/rehearsal-job.txt; id -u`,
+      );
+      const lines = r.out.trim().split('\n');
+      const [owner, uid] = (lines.at(-2) ?? '').split(' ');
+      if (r.code !== 0 || owner !== 'alice' || uid !== lines.at(-1) || !r.out.includes(`written by job ${ctx.jobId}`)) {
+        throw new Error(`alice's job output: ${r.out}`);
+      }
+      return `~alice/rehearsal-job.txt owned by alice (uid ${uid}), job ran on ${lines[1]}`;
+    },
+  },
+  {
+    name: 'instance gone after SuspendTime',
+    run: async (ctx) => {
+      await waitFor('the suspend hook to terminate the instance', 240_000, () =>
+        [...ctx.instances.values()].every((h) => !ctx.lab.running(h)) && ctx.instances.size > 0 ? true : undefined,
+      );
+      return `${ctx.instances.size} instance(s) terminated and powered off`;
+    },
+  },
+  {
+    name: 'destroy done',
+    run: async (ctx) => {
+      await citc(ctx, ['destroy', ctx.configPath, '--yes']);
+      const running = [...ctx.lab.hosts.values()].filter((h) => ctx.lab.running(h)).map((h) => h.name);
+      if (running.length > 0) throw new Error(`hosts still running after citc destroy: ${running.join(', ')}`);
+      return 'no host running';
+    },
+  },
 ];
+
+/** citc's deploy key for this cluster (made by the first `citc deploy`). */
+function deployKey(ctx: Ctx): string {
+  return join(ctx.work, '.citc', CLUSTER, 'secrets', 'deploy_key');
+}
+
+function statePath(ctx: Ctx): string {
+  return join(ctx.work, '.citc', CLUSTER, 'state.json');
+}
 
 async function main(): Promise<number> {
   say(`rehearsal: ${phases.length} phases`);
@@ -259,6 +501,9 @@ async function main(): Promise<number> {
     userKey: join(work, 'alice_key'),
     configPath: join(work, 'citc.yaml'),
     sharedHome: join(lab.dir, 'shared', 'home'),
+    builds: 0,
+    instances: new Map(),
+    booting: [],
   };
   let passed = 0;
   let failed = 0;
@@ -278,6 +523,11 @@ async function main(): Promise<number> {
       } catch (err) {
         failed++;
         say(`FAIL ${phase.name} (${secs(Date.now() - started)}): ${err instanceof Error ? err.message : String(err)}`);
+        const pause = Number(process.env.CITC_REHEARSE_PAUSE_ON_FAIL ?? 0);
+        if (pause > 0) {
+          say(`lab ${lab.netns} kept for ${pause} s to look at (ip netns exec ${lab.netns} ..., nsenter)`);
+          await new Promise((r) => setTimeout(r, pause * 1000));
+        }
         break;
       }
     }

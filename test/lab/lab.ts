@@ -35,7 +35,7 @@ export interface LabHost {
 export interface StartHostOptions {
   name: string;
   ip: string;
-  /** The lower directory of the overlay: the lab's root file system or a built image. */
+  /** The lab's root file system, or an image directory (`layer/` over the root file system named in `lower`). */
   image: string;
   /** Extra `--bind` arguments (SRC:DST). */
   binds?: string[];
@@ -123,7 +123,14 @@ export class Lab {
     const base = join(this.dir, 'hosts', name);
     const [upper, work, root] = ['upper', 'work', 'root'].map((d) => join(base, d)) as [string, string, string];
     for (const d of [upper, work, root]) mkdirSync(d, { recursive: true });
-    sh('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${opts.image},upperdir=${upper},workdir=${work}`, root]);
+    sh('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${lowerDirs(opts.image)},upperdir=${upper},workdir=${work}`,
+      root,
+    ]);
     this.push(`overlay ${root}`, () => {
       if (!shQuiet('umount', [root])) shQuiet('umount', ['-l', root]);
     });
@@ -254,6 +261,12 @@ export class Lab {
     }
     return done;
   }
+}
+
+/** An image made by the lab (a build host's changes in `layer/`, over the root file system named in `lower`). */
+export function lowerDirs(image: string): string {
+  const lower = join(image, 'lower');
+  return existsSync(lower) ? `${join(image, 'layer')}:${readFileSync(lower, 'utf8').trim()}` : image;
 }
 
 function tail(file: string): string {
