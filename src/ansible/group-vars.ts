@@ -4,6 +4,7 @@ import { TAG } from '../core/naming.js';
 import type { ClusterState } from '../core/state.js';
 import { userUid } from '../core/users.js';
 import { managementHostName } from '../render/slurm-conf.js';
+import { integrityHex, managementArch, NODE_RUNTIME } from './node-runtime.js';
 import { ANSIBLE_OUTPUTS, outputOf } from './outputs.js';
 
 /** Where the inputs of the playbooks are, on the machine running ansible-playbook. */
@@ -14,6 +15,8 @@ export interface AnsibleInputPaths {
   mungeKey: string;
   /** The bundled hooks (dist/hooks of the citc installation). */
   hooksDist: string;
+  /** The hooks' runtime archive, verified on this machine (src/ansible/node-runtime.ts). */
+  nodeArchive: string;
 }
 
 export interface GroupVars {
@@ -36,6 +39,10 @@ export interface GroupVars {
   citc_rendered_dir: string;
   citc_munge_key_local: string;
   citc_hooks_dist: string;
+  citc_node_version: string;
+  citc_node_arch: string;
+  citc_node_archive: string;
+  citc_node_sha512: string;
 }
 
 /** Pure: every variable the roles read, from citc.yaml and the deploy outputs. */
@@ -77,6 +84,10 @@ export function buildGroupVars(
     citc_rendered_dir: paths.renderedDir,
     citc_munge_key_local: paths.mungeKey,
     citc_hooks_dist: paths.hooksDist,
+    citc_node_version: NODE_RUNTIME.version,
+    citc_node_arch: managementArch(config),
+    citc_node_archive: paths.nodeArchive,
+    citc_node_sha512: integrityHex(NODE_RUNTIME.integrity[managementArch(config)]),
   };
 }
 

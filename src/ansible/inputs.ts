@@ -9,6 +9,7 @@ import { packageRoot } from '../render/package-root.js';
 import { renderSlurmFiles, type SlurmConfOverrides, slurmConfOptions } from '../render/slurm-conf.js';
 import { type AnsibleInputPaths, buildGroupVars, renderGroupVars } from './group-vars.js';
 import { type InventoryOptions, renderInventory } from './inventory.js';
+import { managementArch, nodeArchivePath } from './node-runtime.js';
 import { ANSIBLE_OUTPUTS, outputOf } from './outputs.js';
 
 /** The files citc renders for Ansible and Packer inside a cluster's work dir. */
@@ -78,6 +79,7 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
     renderedDir: layout.renderedDir,
     mungeKey: layout.mungeKey,
     hooksDist: opts.hooksDist ?? join(packageRoot(), 'dist', 'hooks'),
+    nodeArchive: nodeArchivePath(workDir, managementArch(config)),
   };
   const vars = buildGroupVars(config, state, paths, {
     slurmctldPort: slurmOpts.slurmctldPort,

@@ -5,6 +5,7 @@ import type { ClusterState } from '../core/state.js';
 import { ansibleDir } from '../render/package-root.js';
 import { findBinary } from '../tools/find-binary.js';
 import { type WriteAnsibleInputsOptions, writeAnsibleInputs } from './inputs.js';
+import { ensureNodeRuntime, managementArch } from './node-runtime.js';
 import { playbookProgress } from './progress.js';
 
 export const ANSIBLE_INSTALL_HINT =
@@ -37,6 +38,8 @@ export interface PlaybookResult {
 export async function runManagementPlaybook(opts: RunManagementPlaybookOptions): Promise<PlaybookResult> {
   const env = opts.env ?? process.env;
   const binary = await findBinary('ansible-playbook', ANSIBLE_INSTALL_HINT, env);
+  // The hooks' runtime goes from here to the management node: fetched and verified before Ansible starts.
+  if (!opts.syntaxCheckOnly) await ensureNodeRuntime(opts.workDir, managementArch(opts.config), { env });
   const inputs = await writeAnsibleInputs(opts);
   const dir = ansibleDir();
   const args = ['-i', inputs.inventory as string, '-e', `@${inputs.groupVars}`, `${dir}/site.yml`];

