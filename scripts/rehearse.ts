@@ -4,6 +4,7 @@
 // stops every host, mount, namespace and process it started, also on failure or Ctrl-C.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NODE_RUNTIME, nodePackage } from '../src/ansible/node-runtime.js';
 import { LAB_NET, Lab, type LabHost } from '../test/lab/lab.js';
 import { labImage } from '../test/lab/rootfs.js';
 import { run, sh, waitFor } from '../test/lab/sh.js';
@@ -246,6 +247,9 @@ async function citc(ctx: Ctx, args: string[]) {
     AWS_SECRET_ACCESS_KEY: 'lab-secret',
     AWS_REGION: 'us-east-1',
     ...(ctx.agentSock && { SSH_AUTH_SOCK: ctx.agentSock }),
+    // citc gets the hooks' runtime with `npm pack`; the lab has no registry, so npm answers from its
+    // cache, filled on this machine before the run (main).
+    npm_config_offline: 'true',
   };
   // ssh reads ~/.ssh of the passwd entry, not $HOME: the admin's ~/.ssh is a fresh tmpfs in a private
   // mount namespace, so known_hosts of this machine's root is neither read nor written.
@@ -492,6 +496,10 @@ async function main(): Promise<number> {
   say(`rehearsal: ${phases.length} phases`);
   mkdirSync(ROOT, { recursive: true });
   const image = await labImage(say);
+  // The deploying machine's npm cache holds the hooks' runtime package (as after `npm ci` of citc).
+  const runtime = `${nodePackage('x64')}@${NODE_RUNTIME.version}`;
+  const cached = await run('npm', ['cache', 'add', runtime]);
+  if (cached.code !== 0) throw new Error(`npm cache add ${runtime}: ${cached.out}`);
   const lab = new Lab(image, ROOT, say);
   const work = join(lab.dir, 'user');
   const ctx: Ctx = {

@@ -171,6 +171,8 @@ export class Lab {
       '-b',
       '--console=passive',
       '--resolv-conf=off',
+      // The host's firewall (nftables) is its own: the container has a network namespace of its own.
+      '--capability=CAP_NET_ADMIN',
       `--network-namespace-path=/run/netns/${netns}`,
       `--bind-ro=${this.image.repo}:/srv/repo`,
       ...(opts.binds ?? []).map((b) => `--bind=${b}`),
