@@ -4,7 +4,9 @@
 // stops every host, mount, namespace and process it started, also on failure or Ctrl-C.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STACK_OUTPUTS } from '../infra/outputs.js';
 import { NODE_RUNTIME, nodePackage } from '../src/ansible/node-runtime.js';
+import { BUILD_HOST_OUTPUTS } from '../src/image/packer-inputs.js';
 import { LAB_NET, Lab, type LabHost } from '../test/lab/lab.js';
 import { labImage } from '../test/lab/rootfs.js';
 import { run, sh, waitFor } from '../test/lab/sh.js';
@@ -181,20 +183,21 @@ systemctl daemon-reload`,
 
 /** The outputs a real AWS apply records (infra/aws/stack.ts), with the lab's addresses and build host. */
 function labOutputs(ctx: Ctx): Record<string, unknown> {
+  const O = STACK_OUTPUTS;
   return {
-    subnet_ids: ['subnet-lab'],
-    security_group_ids: ['sg-lab'],
-    launch_template_id: 'lt-lab',
-    instance_profile_arn: 'arn:aws:iam::000000000000:instance-profile/rehearsal-compute',
-    management_public_ip: MANAGEMENT_IP,
-    management_private_ip: MANAGEMENT_IP,
-    management_ssh_user: 'admin',
-    management_instance_id: 'i-lab-management',
-    storage_address: MANAGEMENT_IP,
-    storage_export_prefix: '',
-    packer_subnet_id: 'subnet-lab',
-    packer_build_host: BUILD_IP,
-    packer_image_command: `${process.execPath} ${join(ctx.infra?.binDir ?? '', 'infra-client.cjs')} POST /image`,
+    [O.awsSubnetIds]: ['subnet-us-east-1a'],
+    [O.awsSecurityGroupIds]: ['sg-0lab'],
+    [O.awsLaunchTemplateId]: 'lt-0lab',
+    [O.awsInstanceProfileArn]: 'arn:aws:iam::000000000000:instance-profile/rehearsal-compute',
+    [O.managementPublicIp]: MANAGEMENT_IP,
+    [O.managementPrivateIp]: MANAGEMENT_IP,
+    [O.managementSshUser]: 'admin',
+    [O.managementInstance]: 'i-0lab',
+    [O.storageAddress]: MANAGEMENT_IP,
+    [O.storageExportPrefix]: '',
+    [O.awsSubnetId]: 'subnet-us-east-1a',
+    [BUILD_HOST_OUTPUTS.buildHost]: BUILD_IP,
+    [BUILD_HOST_OUTPUTS.imageCommand]: `${process.execPath} ${join(ctx.infra?.binDir ?? '', 'infra-client.cjs')} POST /image`,
   };
 }
 

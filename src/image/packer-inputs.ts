@@ -8,13 +8,13 @@ import { ansibleDir } from '../render/package-root.js';
 import { type PackerTemplateOptions, renderPackerTemplate } from '../render/packer.js';
 
 /** Terraform outputs that let packer build inside the cluster's network (optional). */
-export const PACKER_OUTPUTS = {
-  awsSubnetId: 'packer_subnet_id',
-  gcpSubnetwork: 'subnetwork',
-  /** An existing host to build on (packer's null builder), and the command that makes the image from it. */
-  buildHost: 'packer_build_host',
-  imageCommand: 'packer_image_command',
-} as const;
+export const PACKER_OUTPUTS = { awsSubnetId: 'packer_subnet_id', gcpSubnetwork: 'subnetwork' } as const;
+
+/**
+ * Optional outputs of an infrastructure that provides its own build host (the rehearsal lab; not made by
+ * citc's stacks): the host packer's null builder provisions, and the command that makes the image from it.
+ */
+export const BUILD_HOST_OUTPUTS = { buildHost: 'packer_build_host', imageCommand: 'packer_image_command' } as const;
 
 /** Where the image command of a build host writes the new image's id. */
 export function imageIdFile(workDir: string): string {
@@ -38,8 +38,8 @@ export async function writePackerTemplate(
   const subnetwork = outputOf(outputs, PACKER_OUTPUTS.gcpSubnetwork);
   if (config.provider.kind === 'aws' && subnetId) opts.subnetId = subnetId;
   if (config.provider.kind === 'gcp' && subnetwork) opts.subnetwork = subnetwork;
-  const buildHost = outputOf(outputs, PACKER_OUTPUTS.buildHost);
-  const imageCommand = outputOf(outputs, PACKER_OUTPUTS.imageCommand);
+  const buildHost = outputOf(outputs, BUILD_HOST_OUTPUTS.buildHost);
+  const imageCommand = outputOf(outputs, BUILD_HOST_OUTPUTS.imageCommand);
   if (buildHost && imageCommand) {
     const user = outputOf(outputs, ANSIBLE_OUTPUTS.managementSshUser) ?? AWS_BASE_IMAGES[config.image.os].sshUser;
     opts.buildHost = { host: buildHost, user, imageCommand, imageIdFile: imageIdFile(workDir) };
