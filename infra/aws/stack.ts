@@ -67,6 +67,7 @@ export class AwsClusterStack extends TerraformStack {
       [STACK_OUTPUTS.managementSshUser]: model.management.sshUser,
       [STACK_OUTPUTS.managementInstance]: node.id,
       [STACK_OUTPUTS.storageAddress]: storage.address ?? node.privateIp,
+      [STACK_OUTPUTS.storageDiskId]: storage.diskId ?? '',
       [STACK_OUTPUTS.storageExportPrefix]: '',
       [STACK_OUTPUTS.awsSubnetId]: subnetIds[0] as string,
     };

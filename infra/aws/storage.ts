@@ -20,6 +20,8 @@ export interface AwsStorageProps {
 export class AwsStorage extends Construct {
   /** efs: the DNS name to mount; nfs: undefined (the management node serves it). */
   readonly address?: string;
+  /** nfs: the EBS volume id; the node finds the disk by it (its NVMe serial). */
+  readonly diskId?: string;
 
   constructor(scope: Construct, id: string, props: AwsStorageProps) {
     super(scope, id);
@@ -47,6 +49,7 @@ export class AwsStorage extends Construct {
       encrypted: true,
       tags: { Name: `${cluster}-shared` },
     });
+    this.diskId = disk.id;
     new VolumeAttachment(this, 'attach', {
       deviceName: storage.device,
       volumeId: disk.id,

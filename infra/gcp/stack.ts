@@ -65,6 +65,7 @@ export class GcpClusterStack extends TerraformStack {
       [STACK_OUTPUTS.managementSshUser]: model.management.sshUser,
       [STACK_OUTPUTS.managementInstance]: management.instance.name,
       [STACK_OUTPUTS.storageAddress]: storage.address ?? privateIp,
+      [STACK_OUTPUTS.storageDiskId]: storage.diskId ?? '',
       [STACK_OUTPUTS.storageExportPrefix]: storage.exportPrefix,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value, staticId: true });

@@ -24,6 +24,8 @@ export class GcpStorage extends Construct {
   /** filestore: the address to mount; nfs: undefined (the management node serves it). */
   readonly address?: string;
   readonly exportPrefix: string;
+  /** nfs: the attached disk's device name; the node finds it as /dev/disk/by-id/google-<name>. */
+  readonly diskId?: string;
 
   constructor(scope: Construct, id: string, props: GcpStorageProps) {
     super(scope, id);
@@ -52,5 +54,6 @@ export class GcpStorage extends Construct {
       deviceName: storage.device,
     });
     this.exportPrefix = '';
+    this.diskId = storage.device;
   }
 }

@@ -15,6 +15,8 @@ export interface AnsibleInputPaths {
   mungeKey: string;
   /** The bundled hooks (dist/hooks of the citc installation). */
   hooksDist: string;
+  /** Where deploy records the management node's Slurm version (role slurmctld) for the image build. */
+  slurmVersionFile: string;
   /** The hooks' runtime archive, verified on this machine (src/ansible/node-runtime.ts). */
   nodeArchive: string;
 }
@@ -26,13 +28,17 @@ export interface GroupVars {
   citc_management_hostname: string;
   citc_management_address: string;
   citc_slurmctld_port: number;
+  citc_munge_key_port: number;
   citc_slurm_conf_dir: string;
+  citc_slurm_version: string;
+  citc_slurm_version_file: string;
   citc_tag_node: string;
   citc_network_cidr: string;
   citc_storage_kind: string;
   citc_storage_mounts: string[];
   citc_storage_server: string;
   citc_storage_export_prefix: string;
+  citc_storage_devices: string[];
   citc_users: { name: string; uid: number; admin: boolean; ssh_keys: string[] }[];
   citc_gres: boolean;
   citc_runtime_rendered: boolean;
@@ -45,12 +51,29 @@ export interface GroupVars {
   citc_node_sha512: string;
 }
 
+/**
+ * The management node hands the munge key to compute nodes at boot on this port (role munge), to clients
+ * on a privileged source port only; the key is never in the image. Inside the cluster's firewall.
+ */
+export const MUNGE_KEY_PORT = 6830;
+
+/**
+ * nfs: where the management node finds the shared disk, by an id that does not depend on the order the
+ * kernel saw the disks in: aws the NVMe serial (the volume id without its dash; Nitro instances), then
+ * the device name Xen instances give it; gcp the attached disk's device name.
+ */
+export function sharedDiskPaths(config: ClusterConfig, diskId: string | undefined): string[] {
+  if (config.provider.kind === 'gcp') return [`/dev/disk/by-id/google-${diskId || 'citc-shared'}`];
+  const serial = diskId ? [`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${diskId.replace('-', '')}`] : [];
+  return [...serial, '/dev/xvdf'];
+}
+
 /** Pure: every variable the roles read, from citc.yaml and the deploy outputs. */
 export function buildGroupVars(
   config: ClusterConfig,
   state: ClusterState | undefined,
   paths: AnsibleInputPaths,
-  extra: { slurmctldPort?: number; runtimeRendered: boolean },
+  extra: { slurmctldPort?: number; runtimeRendered: boolean; slurmVersion?: string },
 ): GroupVars {
   const outputs = state?.deploy?.outputs;
   const mgmtAddress = outputOf(outputs, ANSIBLE_OUTPUTS.managementPrivateIp) ?? '';
@@ -62,8 +85,12 @@ export function buildGroupVars(
     citc_management_hostname: managementHostName(config.name),
     citc_management_address: mgmtAddress,
     citc_slurmctld_port: extra.slurmctldPort ?? 6817,
+    citc_munge_key_port: MUNGE_KEY_PORT,
     // Debian, Ubuntu and EPEL all read /etc/slurm since Slurm 20.11.
     citc_slurm_conf_dir: '/etc/slurm',
+    // One version everywhere: what the management node has, recorded by deploy, installed by the image.
+    citc_slurm_version: extra.slurmVersion ?? '',
+    citc_slurm_version_file: paths.slurmVersionFile,
     citc_tag_node: config.provider.kind === 'aws' ? TAG.aws.node : TAG.gcp.node,
     citc_network_cidr: config.network.cidr,
     citc_storage_kind: config.storage.kind,
@@ -71,6 +98,7 @@ export function buildGroupVars(
     citc_storage_server: managed
       ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageAddress) ?? '')
       : managementHostName(config.name),
+    citc_storage_devices: managed ? [] : sharedDiskPaths(config, outputOf(outputs, ANSIBLE_OUTPUTS.storageDiskId)),
     citc_storage_export_prefix: managed ? (outputOf(outputs, ANSIBLE_OUTPUTS.storageExportPrefix) ?? '') : '',
     // Uids from the file or the name, never the position (src/core/users.ts).
     citc_users: config.users.map((u) => ({

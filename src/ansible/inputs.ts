@@ -1,4 +1,4 @@
-import { access, chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError } from '../core/errors.js';
@@ -20,6 +20,7 @@ export function ansibleInputLayout(workDir: string) {
     renderedDir: join(workDir, 'rendered'),
     secretsDir: join(workDir, 'secrets'),
     mungeKey: join(workDir, 'secrets', 'munge.key'),
+    slurmVersion: join(workDir, 'ansible', 'slurm-version'),
   };
 }
 
@@ -41,6 +42,8 @@ export interface WrittenAnsibleInputs {
   groupVars: string;
   renderedDir: string;
   mungeKey: string;
+  /** The management node's Slurm version as deploy recorded it; absent before the first deploy. */
+  slurmVersion?: string;
   /** Why runtime.json was not rendered (no image built yet, outputs missing), if it was not. */
   runtimeSkipped?: string;
 }
@@ -80,10 +83,13 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
     mungeKey: layout.mungeKey,
     hooksDist: opts.hooksDist ?? join(packageRoot(), 'dist', 'hooks'),
     nodeArchive: nodeArchivePath(workDir, managementArch(config)),
+    slurmVersionFile: layout.slurmVersion,
   };
+  const slurmVersion = (await readFile(layout.slurmVersion, 'utf8').catch(() => '')).trim() || undefined;
   const vars = buildGroupVars(config, state, paths, {
     slurmctldPort: slurmOpts.slurmctldPort,
     runtimeRendered: runtimeSkipped === undefined,
+    ...(slurmVersion && { slurmVersion }),
   });
   await writeFile(layout.groupVars, renderGroupVars(vars));
 
@@ -93,6 +99,7 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
     mungeKey: layout.mungeKey,
   };
   if (runtimeSkipped !== undefined) written.runtimeSkipped = runtimeSkipped;
+  if (slurmVersion) written.slurmVersion = slurmVersion;
   if (opts.inventory !== false) {
     // citc's deploy key, the only key the sudo account accepts, unless --ssh-key names another.
     const deployKey = await access(deployKeyPath(workDir)).then(

@@ -11,6 +11,8 @@ export const ANSIBLE_OUTPUTS = {
   managementSshUser: 'management_ssh_user',
   /** efs/filestore: the NFS server address of the managed file system. */
   storageAddress: 'storage_address',
+  /** nfs: the disk the management node serves: aws the EBS volume id, gcp the attached disk's device name. */
+  storageDiskId: 'storage_disk_id',
   /** efs/filestore: prefix of the export path, e.g. /share for Filestore's share name. */
   storageExportPrefix: 'storage_export_prefix',
 } as const;

@@ -1,4 +1,4 @@
-import { access, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { writeAnsibleInputs } from '../ansible/inputs.js';
@@ -62,12 +62,11 @@ export async function rebuildImage(opts: RebuildImageOptions): Promise<RebuildIm
   const state: ClusterState = (await readState(path)) ?? emptyState(config.name, config.provider.kind);
 
   const inputs = await writeAnsibleInputs({ workDir, config, state, inventory: false });
-  try {
-    await access(inputs.mungeKey);
-  } catch {
-    throw new CitcError('IMAGE_NO_MUNGE_KEY', `the cluster's munge key is not in ${inputs.mungeKey}`, {
+  if (!inputs.slurmVersion) {
+    throw new CitcError('IMAGE_NO_SLURM_VERSION', "the management node's Slurm version is not recorded", {
       subject: config.name,
-      remedy: 'Run `citc deploy` first: it creates the key on the management node and keeps a copy for the image.',
+      remedy:
+        'Run `citc deploy` first: it installs Slurm on the management node and records the version the image installs.',
       exitCode: ExitCode.usage,
     });
   }

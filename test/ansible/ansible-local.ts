@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -5,7 +6,7 @@ import { ansibleDir } from '../../src/render/package-root.js';
 
 const env = () => ({ ANSIBLE_CONFIG: join(ansibleDir(), 'ansible.cfg') });
 
-/** Renders a role's template with the real template module on this machine, with the given extra vars files. */
+/** Renders a role's template with the real template module on this machine: the role's defaults, then the given vars files. */
 export async function renderRoleTemplate(
   role: string,
   template: string,
@@ -14,6 +15,8 @@ export async function renderRoleTemplate(
   extra: string[] = [],
 ): Promise<string> {
   const src = join(ansibleDir(), 'roles', role, 'templates', template);
+  const defaults = join(ansibleDir(), 'roles', role, 'defaults', 'main.yml');
+  const files = existsSync(defaults) ? [defaults, ...varFiles] : varFiles;
   await execa(
     'ansible',
     [
@@ -26,7 +29,7 @@ export async function renderRoleTemplate(
       'ansible.builtin.template',
       '-a',
       `src=${src} dest=${dest} mode=0755`,
-      ...varFiles.flatMap((f) => ['-e', `@${f}`]),
+      ...files.flatMap((f) => ['-e', `@${f}`]),
       ...extra.flatMap((e) => ['-e', e]),
     ],
     { env: env() },

@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -12,10 +13,14 @@ import { renderRoleTemplate } from './ansible-local.js';
 
 /**
  * The compute node's boot script, rendered by the real Ansible template module and run against a
- * loopback stand-in for the metadata service (IMDSv2 / GCE metadata paths).
+ * loopback stand-in for the metadata service (IMDSv2 / GCE metadata paths) and the management node's
+ * real munge key server script, started per connection with REMOTE_PORT as systemd's Accept=yes does.
  */
 let dir: string;
 let server: Server;
+let keyServer: TcpServer;
+let keyUrl: string;
+const KEY = Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 7) % 256));
 let metadataUrl: string;
 let metadata: Record<string, string> = {};
 
@@ -28,7 +33,15 @@ async function boot(script: string, runDir: string) {
   const r = await execa('sh', [script], {
     reject: false,
     all: true,
-    env: { CITC_METADATA_URL: metadataUrl, CITC_RUN_DIR: runDir, CITC_SET_HOSTNAME: '0', PATH: '/usr/bin:/bin' },
+    env: {
+      CITC_METADATA_URL: metadataUrl,
+      CITC_RUN_DIR: runDir,
+      CITC_SET_HOSTNAME: '0',
+      CITC_MUNGE_KEY_URL: keyUrl,
+      CITC_MUNGE_KEY_WAIT: '4',
+      CITC_MUNGE_KEY: join(dir, `${runDir.split('/').pop()}.munge.key`),
+      PATH: '/usr/bin:/bin',
+    },
     extendEnv: false,
   });
   const env = await readFile(join(runDir, 'slurmd.env'), 'utf8').catch(() => '');
@@ -49,11 +62,34 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   metadataUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const inputs = await writeAnsibleInputs({
+    workDir: join(dir, 'mgmt'),
+    config: awsCluster(),
+    state: undefined,
+    inventory: false,
+  });
+  const serve = await renderRoleTemplate('munge', 'citc-munge-key-serve.sh.j2', join(dir, 'serve.sh'), [
+    inputs.groupVars,
+  ]);
+  const served = join(dir, 'served.key');
+  await writeFile(served, KEY, { mode: 0o400 });
+  keyServer = createTcpServer((socket) => {
+    const child = spawn('sh', [serve], {
+      env: { REMOTE_PORT: String(socket.remotePort), CITC_MUNGE_KEY: served, PATH: '/usr/bin:/bin' },
+    });
+    socket.pipe(child.stdin);
+    child.stdout.pipe(socket);
+    socket.on('error', () => {});
+    child.stdin.on('error', () => {});
+  });
+  await new Promise<void>((r) => keyServer.listen(0, '127.0.0.1', () => r()));
+  keyUrl = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/munge.key`;
   awsScript = await renderBootScript(awsCluster(), 'aws');
   gcpScript = await renderBootScript(gcpCluster(), 'gcp');
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
+  await new Promise((r) => keyServer.close(r));
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -83,6 +119,31 @@ describe('citc-node-boot', () => {
     const r = await boot(gcpScript, join(dir, 'run5'));
     expect(r.env).toBe('SLURMD_OPTIONS="-N batch-n2-12 --conf-server gdemo-mgmt:6817"\n');
   });
+
+  it('fetches the munge key from the management node over a privileged source port, root-only', async () => {
+    metadata = { '/latest/meta-data/tags/instance/citc:node': 'compute-c5-1' };
+    const r = await boot(awsScript, join(dir, 'key1'));
+    expect(r.exitCode, r.all).toBe(0);
+    const key = join(dir, 'key1.munge.key');
+    expect(await readFile(key)).toEqual(KEY);
+    expect((await stat(key)).mode & 0o777).toBe(0o400);
+    // Anyone else (an unprivileged source port) gets nothing.
+    const other = await execa('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', keyUrl], { reject: false });
+    expect(other.stdout).toBe('403');
+  });
+
+  it('fails, and starts neither munge nor slurmd, when the key cannot be fetched', async () => {
+    metadata = { '/latest/meta-data/tags/instance/citc:node': 'compute-c5-2' };
+    const saved = keyUrl;
+    keyUrl = saved.replace('/munge.key', '/x').replace(/:\d+\//, ':1/');
+    const r = await boot(awsScript, join(dir, 'key2')).finally(() => {
+      keyUrl = saved;
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.all).toContain('cannot fetch the munge key');
+    expect(r.env).toBe('');
+    await expect(stat(join(dir, 'key2.munge.key'))).rejects.toThrow(/ENOENT/);
+  }, 60_000);
 
   it('fails, and starts no slurmd, when no node name can be found', async () => {
     metadata = {};

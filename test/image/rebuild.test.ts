@@ -24,9 +24,10 @@ let dir: string;
 let workDir: string;
 const now = () => new Date('2026-11-22T12:00:00Z');
 
-async function withMungeKey(): Promise<void> {
-  await mkdir(join(workDir, 'secrets'), { recursive: true });
-  await writeFile(join(workDir, 'secrets', 'munge.key'), 'k'.repeat(1024), { mode: 0o600 });
+/** What `citc deploy` leaves for the image build: the management node's Slurm version. */
+async function withSlurmVersion(): Promise<void> {
+  await mkdir(join(workDir, 'ansible'), { recursive: true });
+  await writeFile(join(workDir, 'ansible', 'slurm-version'), '22.05.8-4+deb12u3\n');
 }
 
 const existing: ClusterState = {
@@ -50,7 +51,7 @@ afterEach(async () => {
 describe('rebuildImage with a stand-in packer', () => {
   it('records the new AMI of the cluster region and keeps the old one for roll-back (packer 1.6: no init)', async () => {
     const packer = await standInPacker(dir, { version: '1.6.6', buildOutput: AWS_OK, buildExit: 0 });
-    await withMungeKey();
+    await withSlurmVersion();
     await writeState(statePath(workDir), existing);
     const progress: string[] = [];
     const r = await rebuildImage({
@@ -94,7 +95,7 @@ describe('rebuildImage with a stand-in packer', () => {
   it('runs packer init on the template directory first with packer >= 1.7, and records a gcp image path', async () => {
     const out = ['1700000100,googlecompute.compute,artifact,0,id,citc-gdemo-compute-20261122120000'];
     const packer = await standInPacker(dir, { version: '1.11.2', buildOutput: out, buildExit: 0 });
-    await withMungeKey();
+    await withSlurmVersion();
     const r = await rebuildImage({
       config: gcpCluster(),
       workDir,
@@ -117,7 +118,7 @@ describe('rebuildImage with a stand-in packer', () => {
       "1700000010,,ui,error,Build 'amazon-ebs.compute' errored after 10 seconds: UnauthorizedOperation: not allowed",
     ];
     const packer = await standInPacker(dir, { version: '1.6.6', buildOutput: fail, buildExit: 1 });
-    await withMungeKey();
+    await withSlurmVersion();
     await writeState(statePath(workDir), existing);
     const before = await readFile(statePath(workDir), 'utf8');
     const err = await rebuildImage({
@@ -138,7 +139,7 @@ describe('rebuildImage with a stand-in packer', () => {
       buildOutput: ['1700000000,,ui,say,nothing built'],
       buildExit: 0,
     });
-    await withMungeKey();
+    await withSlurmVersion();
     await writeState(statePath(workDir), existing);
     const err = await rebuildImage({
       config: awsCluster(),
@@ -158,14 +159,14 @@ describe('rebuildImage with a stand-in packer', () => {
     expect((err as CitcError).toLine()).toMatch(/packer is not installed.*apt-get install packer/);
   });
 
-  it('refuses to build before deploy made the munge key, without calling packer build', async () => {
+  it('refuses to build before deploy recorded the Slurm version, without calling packer build', async () => {
     const packer = await standInPacker(dir, { version: '1.6.6', buildOutput: AWS_OK, buildExit: 0 });
     const err = await rebuildImage({
       config: awsCluster(),
       workDir,
       env: { PATH: `${packer.binDir}:/usr/bin:/bin` },
     }).catch((e: unknown) => e);
-    expect((err as CitcError).code).toBe('IMAGE_NO_MUNGE_KEY');
+    expect((err as CitcError).code).toBe('IMAGE_NO_SLURM_VERSION');
     expect((err as CitcError).remedy).toContain('citc deploy');
     expect((await packer.calls()).map((c) => c[0])).toEqual(['version']);
   });

@@ -51,7 +51,7 @@ describe('the stack outputs are the ones their readers look for', () => {
       const vars = buildGroupVars(
         config,
         state,
-        { renderedDir: '/r', mungeKey: '/m', hooksDist: '/h', nodeArchive: '/n' },
+        { renderedDir: '/r', mungeKey: '/m', hooksDist: '/h', nodeArchive: '/n', slurmVersionFile: '/s' },
         { runtimeRendered: true },
       );
       expect(vars.citc_management_address).toBe('management_private_ip-value');

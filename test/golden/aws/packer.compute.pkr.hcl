@@ -9,6 +9,9 @@ source "amazon-ebs" "compute" {
   instance_type = "t3.medium"
   ami_name      = "citc-hpc-aws-compute-${local.stamp}"
   ssh_username  = "rocky"
+  # The image's snapshot is encrypted (the account's aws/ebs key); it holds no secret either way: the
+  # munge key reaches each node at boot from the management node.
+  encrypt_boot  = true
   source_ami_filter {
     filters = {
       name                = "Rocky-9-EC2-Base-9.*x86_64"

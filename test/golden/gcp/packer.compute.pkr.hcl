@@ -13,6 +13,8 @@ source "googlecompute" "compute" {
   image_name              = "citc-hpc-gcp-compute-${local.stamp}"
   image_family            = "citc-hpc-gcp-compute"
   ssh_username            = "packer"
+  # Google encrypts every image at rest (Google-managed keys); it holds no secret: the munge key reaches
+  # each node at boot from the management node.
   image_labels = {
     "project" = "climate-model"
     "citc-cluster" = "hpc-gcp"
