@@ -5,7 +5,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../infra/outputs.js';
+import { sharedDiskPaths } from '../src/ansible/group-vars.js';
 import { NODE_RUNTIME, nodePackage } from '../src/ansible/node-runtime.js';
+import { loadClusterConfig } from '../src/config/load.js';
+import type { ClusterConfig } from '../src/core/config/types.js';
 import { BUILD_HOST_OUTPUTS } from '../src/image/packer-inputs.js';
 import { LAB_NET, Lab, type LabHost } from '../test/lab/lab.js';
 import { labImage } from '../test/lab/rootfs.js';
@@ -29,6 +32,7 @@ const CLUSTER = 'rehearsal';
 const MANAGEMENT_IP = `${LAB_NET}.10`;
 const BUILD_IP = `${LAB_NET}.20`;
 const PROBE_IP = `${LAB_NET}.30`;
+const SHARED_DISK_ID = 'vol-0lab0000000000001';
 const ROOT = process.env.CITC_REHEARSE_DIR ?? '/var/tmp/citc-rehearse';
 const repoRoot = join(import.meta.dirname, '..');
 
@@ -57,7 +61,7 @@ interface Ctx {
   jobId?: string | undefined;
   instances: Map<string, LabHost>;
   booting: Promise<void>[];
-  sharedHome: string;
+  config?: ClusterConfig;
 }
 
 function clusterYaml(userPub: string): string {
@@ -109,12 +113,13 @@ async function applyInfra(ctx: Ctx, stackDir: string): Promise<Record<string, un
   if (!ctx.management || !ctx.lab.running(ctx.management)) {
     boots.push(
       (async () => {
-        // Lab limit: no NFS in this kernel; /home of every host is one directory of this machine.
+        // The shared disk Terraform attaches, where the role finds it by its volume id (NVMe serial).
+        const disk = ctx.lab.addDisk('shared-disk', 2048);
         ctx.management = await ctx.lab.startHost({
           name: 'mgmt',
           ip: MANAGEMENT_IP,
           image: ctx.lab.image.rootfs,
-          binds: [`${ctx.sharedHome}:/home`],
+          binds: [`${disk}:${sharedDiskPaths(ctx.config as ClusterConfig, SHARED_DISK_ID)[0]}`],
         });
         cloudInit(ctx, ctx.management, userData);
         standInNfsServer(ctx, ctx.management);
@@ -195,6 +200,7 @@ function labOutputs(ctx: Ctx): Record<string, unknown> {
     [O.managementInstance]: 'i-0lab',
     [O.storageAddress]: MANAGEMENT_IP,
     [O.storageExportPrefix]: '',
+    [O.storageDiskId]: SHARED_DISK_ID,
     [O.awsSubnetId]: 'subnet-us-east-1a',
     [BUILD_HOST_OUTPUTS.buildHost]: BUILD_IP,
     [BUILD_HOST_OUTPUTS.imageCommand]: `${process.execPath} ${join(ctx.infra?.binDir ?? '', 'infra-client.cjs')} POST /image`,
@@ -404,8 +410,9 @@ const phases: Phase[] = [
               name: e.node || e.id,
               ip: e.ip,
               image: e.imageId ?? '',
-              // Lab limit: no NFS client in this kernel; /home is the management node's directory.
-              binds: [`${ctx.sharedHome}:/home`],
+              // Lab limit: no NFS in this kernel. The instance's /home is the management node's exported
+              // /home (on its shared disk), bind-mounted through that host's root.
+              binds: [`/proc/${ctx.lab.initPid(ctx.management as LabHost)}/root/home:/home`],
             })
             .then((h) => {
               ctx.instances.set(e.id, h);
@@ -511,7 +518,6 @@ async function main(): Promise<number> {
     adminKey: join(work, 'admin_key'),
     userKey: join(work, 'alice_key'),
     configPath: join(work, 'citc.yaml'),
-    sharedHome: join(lab.dir, 'shared', 'home'),
     builds: 0,
     instances: new Map(),
     booting: [],
@@ -521,10 +527,10 @@ async function main(): Promise<number> {
   try {
     lab.up();
     mkdirSync(work, { recursive: true });
-    mkdirSync(ctx.sharedHome, { recursive: true });
     // The admin's and the user's keys live in the lab's directory and go with it.
     for (const k of [ctx.adminKey, ctx.userKey]) sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', k, '-f', k]);
     writeFileSync(ctx.configPath, clusterYaml(sh('ssh-keygen', ['-y', '-f', ctx.userKey]).trim()));
+    ctx.config = await loadClusterConfig(ctx.configPath, { env: process.env });
     for (const phase of phases) {
       const started = Date.now();
       try {

@@ -217,6 +217,15 @@ export class Lab {
     }
   }
 
+  /** A blank disk (a sparse file on a loop device) to attach to a host with `--bind=DEV:PATH`. */
+  addDisk(name: string, sizeMb: number): string {
+    const file = join(this.dir, `${name}.img`);
+    sh('truncate', ['-s', `${sizeMb}M`, file]);
+    const dev = sh('losetup', ['-f', '--show', file]).trim();
+    this.push(`loop device ${dev}`, () => shQuiet('losetup', ['-d', dev]));
+    return dev;
+  }
+
   /** Powers a host off (nspawn turns SIGTERM into a clean poweroff), then kills what is left. */
   async powerOff(host: LabHost, graceMs = 20_000): Promise<void> {
     if (host.nspawn.exitCode === null && host.nspawn.pid) {
