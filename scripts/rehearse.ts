@@ -62,6 +62,8 @@ interface Ctx {
   instances: Map<string, LabHost>;
   booting: Promise<void>[];
   config?: ClusterConfig;
+  sharedDisk?: string;
+  sharedMount?: string;
 }
 
 function clusterYaml(userPub: string): string {
@@ -115,6 +117,7 @@ async function applyInfra(ctx: Ctx, stackDir: string): Promise<Record<string, un
       (async () => {
         // The shared disk Terraform attaches, where the role finds it by its volume id (NVMe serial).
         const disk = ctx.lab.addDisk('shared-disk', 2048);
+        ctx.sharedDisk = disk;
         ctx.management = await ctx.lab.startHost({
           name: 'mgmt',
           ip: MANAGEMENT_IP,
@@ -367,6 +370,23 @@ const phases: Phase[] = [
     },
   },
   {
+    name: 'metadata guard (issue 12)',
+    run: async (ctx) => {
+      const mgmt = ctx.management as LabHost;
+      const token =
+        "curl -s -m 5 -o /dev/null -w '%{http_code}' -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token";
+      const asRoot = ctx.lab.exec(mgmt, ['sh', '-c', `${token} || true`]).trim();
+      const asSlurm = ctx.lab.exec(mgmt, ['runuser', '-u', 'slurm', '--', 'sh', '-c', `${token} || true`]).trim();
+      const asAlice = (await labSsh(ctx, ctx.userKey, 'alice', MANAGEMENT_IP, `${token} || true`)).out.trim();
+      if (asRoot !== '200' || asSlurm !== '200' || asAlice === '200') {
+        throw new Error(
+          `metadata service: root ${asRoot}, slurm ${asSlurm}, alice ${asAlice} (want 200, 200, refused)`,
+        );
+      }
+      return `root ${asRoot}, slurm ${asSlurm}, alice refused (${asAlice})`;
+    },
+  },
+  {
     name: 'second deploy (changed=0)',
     run: async (ctx) => {
       const out = await citc(ctx, ['deploy', ctx.configPath]);
@@ -411,8 +431,8 @@ const phases: Phase[] = [
               ip: e.ip,
               image: e.imageId ?? '',
               // Lab limit: no NFS in this kernel. The instance's /home is the management node's exported
-              // /home (on its shared disk), bind-mounted through that host's root.
-              binds: [`/proc/${ctx.lab.initPid(ctx.management as LabHost)}/root/home:/home`],
+              // /home: the directory on its shared disk, which this machine mounts too.
+              binds: [`${sharedHome(ctx)}:/home`],
             })
             .then((h) => {
               ctx.instances.set(e.id, h);
@@ -492,6 +512,12 @@ const phases: Phase[] = [
     },
   },
 ];
+
+/** The management node's exported /home as this machine sees it (the shared disk, mounted here once). */
+function sharedHome(ctx: Ctx): string {
+  if (!ctx.sharedMount) ctx.sharedMount = ctx.lab.mountHere(ctx.sharedDisk as string, 'shared-disk');
+  return join(ctx.sharedMount, 'home');
+}
 
 /** citc's deploy key for this cluster (made by the first `citc deploy`). */
 function deployKey(ctx: Ctx): string {

@@ -226,6 +226,20 @@ export class Lab {
     return dev;
   }
 
+  /**
+   * Mounts a disk a host has formatted on this machine too (the kernel hands out the same file system,
+   * as for a second bind mount); unmounted in stop().
+   */
+  mountHere(dev: string, name: string): string {
+    const dir = join(this.dir, name);
+    mkdirSync(dir, { recursive: true });
+    sh('mount', [dev, dir]);
+    this.push(`mount ${dir}`, () => {
+      if (!shQuiet('umount', [dir])) shQuiet('umount', ['-l', dir]);
+    });
+    return dir;
+  }
+
   /** Powers a host off (nspawn turns SIGTERM into a clean poweroff), then kills what is left. */
   async powerOff(host: LabHost, graceMs = 20_000): Promise<void> {
     if (host.nspawn.exitCode === null && host.nspawn.pid) {
