@@ -142,7 +142,13 @@ export class Lab {
     writeFileSync(join(root, 'etc/hostname'), `${name}\n`);
     // As a Debian image sets it up: the host's own name resolves locally. The lab has no DNS server
     // (nspawn copies none in: --resolv-conf=off), so a lookup fails at once instead of timing out.
-    writeFileSync(join(root, 'etc/hosts'), `127.0.0.1 localhost\n127.0.1.1 ${name}\n::1 localhost ip6-localhost\n`);
+    const hostsFile = join(root, 'etc/hosts');
+    const kept = existsSync(hostsFile)
+      ? readFileSync(hostsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() && !/^127\.0\.1\.1\s/.test(l))
+      : [];
+    writeFileSync(hostsFile, `${[...kept, `127.0.1.1 ${name}`].join('\n')}\n`);
     writeFileSync(join(root, 'etc/resolv.conf'), '# rehearsal lab: no DNS server\n');
     writeFileSync(join(root, 'etc/machine-id'), `${randomBytes(16).toString('hex')}\n`);
 
