@@ -1,3 +1,4 @@
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { writeAnsibleInputs } from '../ansible/inputs.js';
@@ -72,10 +73,10 @@ export async function rebuildImage(opts: RebuildImageOptions): Promise<RebuildIm
       exitCode: ExitCode.usage,
     });
   }
-  const dir = await writePackerTemplate(workDir, config, state, inputs.groupVars);
+  const { dir, options } = await writePackerTemplate(workDir, config, state, inputs.groupVars);
   const template = needsInit(version) ? dir : join(dir, 'compute.pkr.hcl');
   progress(
-    `packer ${version.text}: building the ${config.image.os} compute image of ${config.name} (${packerBuilder(config)})`,
+    `packer ${version.text}: building the ${config.image.os} compute image of ${config.name} (${packerBuilder(config, options)})`,
   );
 
   const run = async (args: string[], what: string): Promise<PackerEvent[]> => {
@@ -121,10 +122,16 @@ export async function rebuildImage(opts: RebuildImageOptions): Promise<RebuildIm
     return events;
   };
 
+  if (options.buildHost) await rm(options.buildHost.imageIdFile, { force: true });
   if (needsInit(version)) await run(['init', dir], 'init');
   const events = await run(['build', '-machine-readable', '-color=false', template], 'build');
   const artifact = artifactIds(events)[0];
-  const id = artifact ? imageIdFromArtifact(config, artifact.id) : undefined;
+  // The null builder's artifact is "Null": the build host's image command wrote the id.
+  const id = options.buildHost
+    ? (await readFile(options.buildHost.imageIdFile, 'utf8').catch(() => '')).trim() || undefined
+    : artifact
+      ? imageIdFromArtifact(config, artifact.id)
+      : undefined;
   if (!id) {
     throw new CitcError('PACKER_NO_ARTIFACT', 'packer build succeeded but reported no image id', {
       subject: config.name,

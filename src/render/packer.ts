@@ -13,6 +13,13 @@ export interface PackerTemplateOptions {
   subnetId?: string;
   /** gcp: the cluster's subnetwork (else the default network). */
   subnetwork?: string;
+  /**
+   * An existing build host the infrastructure provides (terraform outputs `packer_build_host`,
+   * `packer_image_command`): packer's `null` builder provisions it over SSH with the same playbook, then
+   * `imageCommand` (run on this machine) makes the image from it and prints the image id into `imageIdFile`.
+   * The rehearsal lab builds this way (Debian's Packer 1.6.6 has the null builder).
+   */
+  buildHost?: { host: string; user: string; imageCommand: string; imageIdFile: string };
 }
 
 /** The two files packer needs; see the header of compute.pkr.hcl for why they are apart. */
@@ -22,7 +29,11 @@ export interface RenderedPackerFiles {
 }
 
 /** The builder name packer prints in its machine-readable output for this cluster's cloud. */
-export function packerBuilder(config: ClusterConfig): 'amazon-ebs' | 'googlecompute' {
+export function packerBuilder(
+  config: ClusterConfig,
+  opts: Pick<PackerTemplateOptions, 'buildHost'> = {},
+): 'amazon-ebs' | 'googlecompute' | 'null' {
+  if (opts.buildHost) return 'null';
   return config.provider.kind === 'aws' ? 'amazon-ebs' : 'googlecompute';
 }
 
@@ -43,14 +54,22 @@ export function renderPackerTemplate(config: ClusterConfig, opts: PackerTemplate
           [TAG.gcp.cluster, config.name],
           [TAG.gcp.role, 'compute-image'],
         ];
+  const build = opts.buildHost;
   const view = {
     cluster: config.name,
-    builder: packerBuilder(config),
+    builder: packerBuilder(config, opts),
+    buildHost: build
+      ? {
+          host: hclString(build.host),
+          user: hclString(build.user),
+          imageCommand: hclString(`${build.imageCommand} > ${build.imageIdFile}`),
+        }
+      : null,
     playbook: hclString(opts.playbook),
     extraVars: hclString(`@${opts.extraVarsFile}`),
     tags: tags.map(([k, v]) => ({ key: hclString(k as string), value: hclString(v as string) })),
     aws:
-      kind === 'aws'
+      kind === 'aws' && !build
         ? {
             region: hclString(config.provider.region),
             instanceType: hclString(BUILD_MACHINE.aws),
@@ -63,7 +82,7 @@ export function renderPackerTemplate(config: ClusterConfig, opts: PackerTemplate
           }
         : null,
     gcp:
-      kind === 'gcp'
+      kind === 'gcp' && !build
         ? {
             project: hclString(config.provider.project ?? ''),
             zone: hclString(config.provider.zones[0] ?? ''),

@@ -27,6 +27,7 @@ export abstract class FakeServer extends EventEmitter {
   readonly calls: CallRecord[] = [];
   private server: Server | undefined;
   port = 0;
+  private host = '127.0.0.1';
   private inflight = 0;
   private busySince = 0;
   private busyTotal = 0;
@@ -34,19 +35,21 @@ export abstract class FakeServer extends EventEmitter {
   protected abstract handle(method: string, url: URL, body: string): Reply | Promise<Reply>;
   abstract state(): unknown;
 
-  async start(port = 0): Promise<number> {
+  /** Listens on 127.0.0.1 unless `host` says otherwise (the rehearsal lab's address, inside its own namespace). */
+  async start(port = 0, host = '127.0.0.1'): Promise<number> {
     this.server = createServer((req, res) => void this.serve(req, res));
     this.server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {
       this.server?.once('error', reject);
-      this.server?.listen(port, '127.0.0.1', resolve);
+      this.server?.listen(port, host, resolve);
+      this.host = host;
     });
     this.port = (this.server.address() as AddressInfo).port;
     return this.port;
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   async stop(): Promise<void> {

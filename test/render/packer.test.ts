@@ -81,3 +81,23 @@ describe('the Packer template', () => {
     expect(render(c)['compute.pkr.hcl']).toContain('"owner" = "$${jndi}"');
   });
 });
+
+describe('the Packer template for a build host the infrastructure provides', () => {
+  it('provisions it with the null builder and the same playbook, then runs the image command; packer validates it', async () => {
+    const files = renderPackerTemplate(awsCluster(), {
+      playbook: join(ansibleDir(), 'compute.yml'),
+      extraVarsFile: join(dir, 'group_vars.yml'),
+      buildHost: { host: '10.77.0.20', user: 'admin', imageCommand: '/bin/make-image', imageIdFile: '/w/image-id' },
+    });
+    const text = files['compute.pkr.hcl'];
+    expect(text).toContain('source "null" "compute"');
+    expect(text).toContain('sources = ["source.null.compute"]');
+    expect(text).not.toContain('amazon-ebs');
+    expect(text).toContain(`playbook_file   = ${hclString(join(ansibleDir(), 'compute.yml'))}`);
+    expect(text).toContain('inline = ["/bin/make-image > /w/image-id"]');
+    expect(files['plugins.pkr.hcl']).not.toContain('amazon');
+    const r = await validate('null.pkr.hcl', text);
+    expect(r.all).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+});

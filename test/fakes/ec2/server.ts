@@ -40,6 +40,8 @@ export interface Ec2FakeOptions {
   terminateDelayMs?: number;
   /** ms from RunInstances to `running`. */
   bootDelayMs?: number;
+  /** The private address of the n-th instance (default loopback from 127.0.1.1; the rehearsal lab hands out its own). */
+  privateIp?: (n: number) => string;
 }
 
 const STATE_CODE = {
@@ -108,7 +110,7 @@ export class Ec2Fake extends FakeServer {
       zone: init.zone ?? 'us-east-1a',
       subnetId: init.subnetId ?? 'subnet-us-east-1a',
       state: 'pending',
-      privateIp: loopbackIp(this.ipSeq++),
+      privateIp: (this.opts.privateIp ?? loopbackIp)(this.ipSeq++),
       launchIndex: init.launchIndex ?? 0,
       launchTime: new Date(),
       tags: { ...init.tags },

@@ -1,0 +1,138 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/**
+ * The only stand-in of the lab's deploy: `terraform` (first on PATH of `citc deploy` / `citc destroy`).
+ * `apply` asks the rehearsal (over a unix socket, which works across network namespaces) to create the
+ * management node: a lab host booted from the Debian 12 root file system, and does what the stack's
+ * cloud-init user data asks on first boot (host name, the keys of the image's sudo user). It then prints what terraform prints
+ * and `output -json` returns the outputs a real AWS apply records (infra/aws/stack.ts). `destroy` powers
+ * the host off.
+ */
+
+/** What the synthesized stack asks of the management instance's first boot (its cloud-init user data). */
+export interface ManagementUserData {
+  hostname?: string;
+  sshAuthorizedKeys: string[];
+}
+
+/** Reads the management instance's cloud-init user data from the synthesized stack (cdk.tf.json). */
+export function managementUserData(stackDir: string): ManagementUserData {
+  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+    resource?: { aws_instance?: Record<string, { user_data?: string }> };
+  };
+  const instances = Object.values(stack.resource?.aws_instance ?? {});
+  const text = instances.find((i) => i.user_data)?.user_data;
+  if (!text) throw new Error(`no aws_instance with user_data in ${stackDir}/cdk.tf.json`);
+  const doc = parse(text.replace(/^#cloud-config\n/, '')) as { hostname?: string; ssh_authorized_keys?: string[] };
+  return {
+    ...(doc.hostname && { hostname: doc.hostname }),
+    sshAuthorizedKeys: doc.ssh_authorized_keys ?? [],
+  };
+}
+
+export interface InfraHandlers {
+  /** Creates (or keeps) the management node from the stack in `stackDir`; returns terraform's outputs. */
+  apply(stackDir: string): Promise<Record<string, unknown>>;
+  /** packer_image_command: makes an image of the build host, returns its id. */
+  image(): Promise<string>;
+  destroy(): Promise<void>;
+}
+
+export interface StandInTerraformLab {
+  binDir: string;
+  socket: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function labTerraform(dir: string, handlers: InfraHandlers): Promise<StandInTerraformLab> {
+  const binDir = join(dir, 'bin');
+  mkdirSync(binDir, { recursive: true });
+  const socket = join(dir, 'infra.sock');
+  let outputs: Record<string, unknown> = {};
+  const server = createServer((req, res) => {
+    const reply = (code: number, body: unknown) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? '/', 'http://lab');
+    const route = `${req.method} ${url.pathname}`;
+    const work =
+      route === 'POST /apply'
+        ? handlers.apply(url.searchParams.get('dir') ?? '').then((o) => {
+            outputs = o;
+            return o;
+          })
+        : route === 'POST /destroy'
+          ? handlers.destroy().then(() => {
+              outputs = {};
+              return {};
+            })
+          : route === 'POST /image'
+            ? handlers.image().then((id) => ({ id }))
+            : route === 'GET /outputs'
+              ? Promise.resolve(outputs)
+              : Promise.reject(new Error(`unknown ${route}`));
+    work.then(
+      (b) => reply(200, b),
+      (err: unknown) => reply(500, { error: String(err instanceof Error ? err.stack : err) }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+
+  const client = join(binDir, 'infra-client.cjs');
+  writeFileSync(
+    client,
+    `const http = require('node:http');
+const [method, path] = process.argv.slice(2);
+const url = path === '/apply' ? path + '?dir=' + encodeURIComponent(process.cwd()) : path;
+const req = http.request({ socketPath: ${JSON.stringify(socket)}, method, path: url }, (res) => {
+  let body = '';
+  res.on('data', (c) => (body += c));
+  res.on('end', () => {
+    const parsed = JSON.parse(body);
+    if (res.statusCode !== 200) { process.stderr.write(parsed.error + '\\n'); process.exit(1); }
+    if (path === '/image') process.stdout.write(parsed.id + '\\n');
+    if (path === '/outputs') {
+      const out = {};
+      for (const [k, value] of Object.entries(parsed)) out[k] = { sensitive: false, type: Array.isArray(value) ? ['list', 'string'] : 'string', value };
+      process.stdout.write(JSON.stringify(out) + '\\n');
+    }
+  });
+});
+req.on('error', (e) => { process.stderr.write(String(e) + '\\n'); process.exit(1); });
+req.end();
+`,
+  );
+  const line = (o: object) => `echo '${JSON.stringify(o)}'`;
+  const script = `#!/bin/sh
+# citc rehearsal: stand-in terraform (test/lab/terraform.ts)
+node=${JSON.stringify(process.execPath)}
+case "$1" in
+  version) echo '{"terraform_version":"1.9.8","platform":"linux_amd64"}' ;;
+  init) echo 'Terraform has been successfully initialized!' ;;
+  apply)
+    "$node" ${JSON.stringify(client)} POST /apply || exit 1
+    ${line({ '@level': 'info', '@message': 'aws_instance.management: Creation complete [id=i-lab-management]', type: 'apply_complete' })}
+    ${line({ '@level': 'info', '@message': 'Apply complete! Resources: 1 added, 0 changed, 0 destroyed.', type: 'change_summary' })}
+    ;;
+  output) exec "$node" ${JSON.stringify(client)} GET /outputs ;;
+  destroy)
+    "$node" ${JSON.stringify(client)} POST /destroy || exit 1
+    ${line({ '@level': 'info', '@message': 'Destroy complete! Resources: 1 destroyed.', type: 'change_summary' })}
+    ;;
+  *) echo "stand-in terraform: unexpected $1" >&2; exit 9 ;;
+esac
+`;
+  writeFileSync(join(binDir, 'terraform'), script);
+  chmodSync(join(binDir, 'terraform'), 0o755);
+  return {
+    binDir,
+    socket,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
