@@ -51,4 +51,13 @@ describe('compute node mounts', () => {
     expect(text).toContain('\nRequires=citc-node-boot.service\n');
     expect(text).toContain('\nEnvironmentFile=-/run/citc/slurmd.env\n');
   });
+
+  it("slurmd starts on a configless node: the drop-in clears the packaged unit's slurm.conf condition", async () => {
+    // Debian's own unit (installed with slurmd here) skips slurmd when /etc/slurm/slurm.conf is missing.
+    const packaged = await readFile('/lib/systemd/system/slurmd.service', 'utf8');
+    expect(packaged).toMatch(/^ConditionPathExists=\/etc\/slurm\/slurm\.conf$/m);
+    const dropIn = await renderRoleTemplate('slurmd', 'slurmd-citc.conf.j2', join(dir, 'citc.conf'), [groupVars]);
+    const unit = (await readFile(dropIn, 'utf8')).split('[Service]')[0] as string;
+    expect(unit).toMatch(/^\[Unit\]\nConditionPathExists=\n/m);
+  });
 });
