@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,10 @@ export interface HookFiles {
   resume: string;
   suspend: string;
   resumeFail: string;
+  /** The reconcile pass as its systemd timer starts it; only with the bundles (it has no tsx entry). */
+  reconcile?: string;
+  /** Where the bundles are: a killed hook is found by its bundle's path in its command line. */
+  bundleDir: string;
   runtime: string;
   logFile: string;
   /** 'bundle' (dist-style esbuild output) or 'source' (tsx), for the report. */
@@ -21,7 +26,8 @@ export interface HookFiles {
 }
 
 /**
- * runtime.json from citc's buildHookRuntime and the three wrapper scripts slurm.conf names. The hooks
+ * runtime.json from citc's buildHookRuntime, the three wrapper scripts slurm.conf names and the reconcile
+ * pass's (as its systemd unit runs it). The hooks
  * are the product's bundles (scripts/bundle-hooks.mjs) when they build, else the sources under tsx.
  */
 export async function writeHooks(dir: string, config: ClusterConfig): Promise<HookFiles> {
@@ -51,25 +57,28 @@ export async function writeHooks(dir: string, config: ClusterConfig): Promise<Ho
   } catch {
     mode = 'source';
   }
-  const entry = (bundle: string, source: string) =>
-    mode === 'bundle'
-      ? `"${join(bundleDir, `${bundle}.mjs`)}"`
-      : `--import "file://${join(ROOT, 'node_modules/tsx/dist/loader.mjs')}" "${join(ROOT, source)}"`;
+  const bundle = (name: string) => `"${join(bundleDir, `${name}.mjs`)}"`;
+  const source = (path: string) =>
+    `--import "file://${join(ROOT, 'node_modules/tsx/dist/loader.mjs')}" "${join(ROOT, path)}"`;
   // Slurm passes no PATH and no working directory: every path here is absolute.
-  const wrapper = async (name: string, bundle: string, source: string) => {
+  const wrapper = async (name: string, entry: string) => {
     const file = join(dir, 'bin', name);
     await writeFile(
       file,
-      `#!/bin/sh\ncd "${ROOT}"\nexec "${process.execPath}" ${entry(bundle, source)} --runtime "${runtimePath}" "$@"\n`,
+      `#!/bin/sh\ncd "${ROOT}"\nexec "${process.execPath}" ${entry} --runtime "${runtimePath}" "$@"\n`,
     );
     await chmod(file, 0o755);
     return file;
   };
+  const hook = (name: string, path: string) => wrapper(name, mode === 'bundle' ? bundle(name) : source(path));
   await mkdir(join(dir, 'bin'), { recursive: true });
+  const reconcile = mode === 'bundle' && existsSync(join(bundleDir, 'reconcile.mjs'));
   return {
-    resume: await wrapper('resume', 'resume', 'src/resume/main.ts'),
-    suspend: await wrapper('suspend', 'suspend', 'src/suspend/main.ts'),
-    resumeFail: await wrapper('resume-fail', 'resume-fail', 'src/resume/fail-main.ts'),
+    resume: await hook('resume', 'src/resume/main.ts'),
+    suspend: await hook('suspend', 'src/suspend/main.ts'),
+    resumeFail: await hook('resume-fail', 'src/resume/fail-main.ts'),
+    ...(reconcile && { reconcile: await wrapper('reconcile', bundle('reconcile')) }),
+    bundleDir,
     runtime: runtimePath,
     logFile,
     mode,

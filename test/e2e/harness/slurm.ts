@@ -121,9 +121,13 @@ export function parseRecords(out: string, key: string): Map<string, Record<strin
   return recs;
 }
 
-export async function startSlurmctld(conf: string): Promise<{ child: ChildProcess; client: SlurmClient }> {
-  // -c: cold start, no state from an earlier run.
-  const child = startDaemon('slurmctld', '/usr/sbin/slurmctld', ['-D', '-c', '-f', conf], {
+/** `cold`: -c, no state from an earlier run; otherwise slurmctld picks up its StateSaveLocation. */
+export async function startSlurmctld(
+  conf: string,
+  opts: { cold: boolean } = { cold: true },
+): Promise<{ child: ChildProcess; client: SlurmClient }> {
+  const args = ['-D', ...(opts.cold ? ['-c'] : []), '-f', conf];
+  const child = startDaemon('slurmctld', '/usr/sbin/slurmctld', args, {
     env: { SLURM_CONF: conf },
   });
   const client = slurmClient(conf);
