@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { childPidNamespace, killNamespace, startDaemon, stopDaemon, waitFor } from '../../support/processes.js';
 import type { CloudEvent, FakeCloud } from './fake-cloud.js';
-import { childPidNamespace, killNamespace, startDaemon, stopDaemon, waitFor } from './processes.js';
 
 /** What a real compute instance does at boot, for the fake cloud's instances: run slurmd as its node. */
 export interface BootAgent {

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { CallRecord, FaultSpec, InstanceEvent } from '../../fakes/faults.js';
 import type { Outage } from '../../fakes/http.js';
-import { startDaemon, stopDaemon } from './processes.js';
+import { startDaemon, stopDaemon } from '../../support/processes.js';
 
 export interface CloudEvent {
   event: InstanceEvent;

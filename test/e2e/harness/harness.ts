@@ -3,15 +3,15 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../../../src/core/config/types.js';
+import { startMunged } from '../../support/munge.js';
+import { processesIn, processesWith, runningDaemons, stopDaemon, waitFor } from '../../support/processes.js';
 import { freePort } from '../../support/slurmctld.js';
 import { type BootAgent, startBootAgent } from './boot-agent.js';
 import { allNodes, loadE2eCluster } from './cluster.js';
 import { type FakeCloud, startFakeCloud } from './fake-cloud.js';
 import { type HookFiles, writeHooks } from './hooks.js';
-import { startMunged } from './munge.js';
 import { type NodeWatch, watchNodes } from './node-watch.js';
 import { preflight } from './preflight.js';
-import { processesIn, processesWith, runningDaemons, stopDaemon, waitFor } from './processes.js';
 import { type ReconcileTimer, startReconcileTimer } from './reconcile-timer.js';
 import { type SlurmClient, startSlurmctld, writeSlurmConf } from './slurm.js';
 

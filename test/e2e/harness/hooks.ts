@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -53,7 +55,7 @@ export async function writeHooks(dir: string, config: ClusterConfig): Promise<Ho
   const bundleDir = join(dir, 'hooks');
   let mode: HookFiles['mode'] = 'bundle';
   try {
-    await run(process.execPath, [join(ROOT, 'scripts/bundle-hooks.mjs'), '--outdir', bundleDir], { cwd: ROOT });
+    await cp(await bundled(), bundleDir, { recursive: true });
   } catch {
     mode = 'source';
   }
@@ -83,4 +85,29 @@ export async function writeHooks(dir: string, config: ClusterConfig): Promise<Ho
     logFile,
     mode,
   };
+}
+
+/** What the bundles are made of: every source file and the bundler scripts, with the locked dependencies. */
+async function bundleInputsHash(): Promise<string> {
+  const hash = createHash('sha256');
+  const files = (await readdir(join(ROOT, 'src'), { recursive: true })).map((f) => join('src', f)).sort();
+  for (const f of [...files, 'scripts/bundle-hooks.mjs', 'scripts/prune-gce-protos.mjs', 'package-lock.json']) {
+    const text = await readFile(join(ROOT, f)).catch(() => undefined);
+    if (text) hash.update(f).update(text);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The product's bundles (scripts/bundle-hooks.mjs) for the sources as they are, built once and reused by
+ * every harness until a source changes (esbuild takes seconds on a shared machine; a test file many).
+ */
+async function bundled(): Promise<string> {
+  const cached = join(tmpdir(), `citc-e2e-bundle-${await bundleInputsHash()}`);
+  if (existsSync(cached)) return cached;
+  const building = `${cached}.${process.pid}`;
+  await run(process.execPath, [join(ROOT, 'scripts/bundle-hooks.mjs'), '--outdir', building], { cwd: ROOT });
+  // Another harness may have finished the same build meanwhile: either copy is the same.
+  await rename(building, cached).catch(() => rm(building, { recursive: true, force: true }));
+  return cached;
 }

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { startDaemon, stopDaemon } from './processes.js';
+import { startDaemon, stopDaemon } from '../../support/processes.js';
 
 /** One run of the reconcile pass, as the timer saw it. */
 export interface ReconcilePass {
