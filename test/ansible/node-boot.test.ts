@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAnsibleInputs } from '../../src/ansible/inputs.js';
 import type { ClusterConfig } from '../../src/core/config/types.js';
 import { ansibleDir } from '../../src/render/package-root.js';
-import { awsCluster, gcpCluster } from '../render/fixtures.js';
+import { awsCluster, gcpCluster } from '../support/cluster.js';
 
 /**
  * The compute node's boot script, rendered by the real Ansible template module and run against a

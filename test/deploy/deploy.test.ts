@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../src/core/config/types.js';
 import { CitcError } from '../../src/core/errors.js';
 import { deployCluster } from '../../src/deploy/deploy.js';
-import { loadExample } from '../infra/synth-fixture.js';
+import { loadExample } from '../support/cluster.js';
 import { DIAGNOSTIC_ERROR, isolatedPath, standInTerraform } from './stand-in-terraform.js';
 
 const OUTPUTS = {

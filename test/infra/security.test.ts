@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TerraformJson } from '../../infra/synth.js';
 import type { ClusterConfig } from '../../src/core/config/types.js';
-import { dataSources, resources, synthExample } from './synth-fixture.js';
+import { dataSources, resources, synthExample } from '../support/synth.js';
 
 interface Statement {
   sid?: string;
