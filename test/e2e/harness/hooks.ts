@@ -23,6 +23,8 @@ export interface HookFiles {
   bundleDir: string;
   runtime: string;
   logFile: string;
+  /** The node locks' directory (runtime paths.lockDir). */
+  lockDir: string;
   /** 'bundle' (dist-style esbuild output) or 'source' (tsx), for the report. */
   mode: 'bundle' | 'source';
 }
@@ -43,12 +45,15 @@ export async function writeHooks(dir: string, config: ClusterConfig): Promise<Ho
       [RUNTIME_OUTPUTS.awsSecurityGroupIds]: ['sg-0e2e'],
     },
   };
-  const logFile = join(dir, 'log', 'hooks.log');
+  // A directory of its own, which a test can make read-only without touching Slurm's logs.
+  const logFile = join(dir, 'log', 'citc', 'hooks.log');
+  const lockDir = join(dir, 'locks');
+  await mkdir(join(dir, 'log', 'citc'), { recursive: true });
   // JSON lines (slurm.hookLogFormat): the timeline reads the hooks' start and exit records from this log.
   const runtime = buildHookRuntime({ ...config, slurm: { ...config.slurm, hookLogFormat: 'json' } }, state, {
     scontrol: '/usr/bin/scontrol',
     logFile,
-    lockDir: join(dir, 'locks'),
+    lockDir,
   });
   const runtimePath = join(dir, 'runtime.json');
   await writeFile(runtimePath, JSON.stringify(runtime, null, 2));
@@ -83,6 +88,7 @@ export async function writeHooks(dir: string, config: ClusterConfig): Promise<Ho
     bundleDir,
     runtime: runtimePath,
     logFile,
+    lockDir,
     mode,
   };
 }
