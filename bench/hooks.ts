@@ -2,7 +2,7 @@
  * Power-save hook numbers. Run: node --import tsx bench/hooks.ts [--sizes 1,10,100,1000,5000] [--no-startup]
  *
  * Part 1, resume and suspend of N nodes in-process, one child process per N (so peak RSS is per run):
- * the cloud is a zero-latency stand-in of the HookCloud port, so these are the hooks' own overhead.
+ * the cloud is a zero-latency stand-in of the Cloud port, so these are the hooks' own overhead.
  * Part 2, the bundled hooks as processes against the loopback EC2 / GCE fakes through the real SDKs:
  * wall time, the fake's own latency and the rest (the hook's), launch calls (total and the most for one
  * shape+zone+type, to compare with ceil(N / batch)), all API calls, scontrol calls, process start to
@@ -20,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { ClusterConfig } from '../src/core/config/types.js';
 import type { BatchOutcome, LiveInstance, PlannedBatch } from '../src/core/plan/types.js';
 import type { HookRuntime } from '../src/core/runtime.js';
-import type { HookCloud } from '../src/hooks/cloud-port.js';
+import type { Cloud } from '../src/hooks/cloud.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -83,11 +83,12 @@ function setup(maxNodes: number): { runtime: HookRuntime; runtimePath: string; s
 }
 
 /** Zero-latency stand-in of the cloud port: launches everything, keeps instances in a map. */
-function standInCloud(calls: Map<string, number>): HookCloud {
+function standInCloud(calls: Map<string, number>): Cloud {
   const live = new Map<string, LiveInstance>();
   let next = 0;
   const count = (op: string) => calls.set(op, (calls.get(op) ?? 0) + 1);
   return {
+    provider: 'aws',
     async list(nodes) {
       count('list');
       const want = new Set(nodes);
@@ -120,8 +121,8 @@ function standInCloud(calls: Map<string, number>): HookCloud {
 }
 
 async function child(n: number): Promise<void> {
-  const { runResume } = await import('../src/resume/run.js');
-  const { runTerminate } = await import('../src/suspend/run.js');
+  const { runResume } = await import('../src/hooks/resume.js');
+  const { runTerminate } = await import('../src/hooks/suspend.js');
   const { Scontrol } = await import('../src/slurm/scontrol.js');
   const { openHookLog } = await import('../src/hooks/log.js');
   const { nodeLocks } = await import('../src/hooks/lock.js');
@@ -305,7 +306,7 @@ async function main(): Promise<void> {
   const sizesArg = process.argv.indexOf('--sizes');
   const sizes = sizesArg > 0 ? (process.argv[sizesArg + 1] ?? '').split(',').map(Number) : [1, 10, 100, 1000, 5000];
   console.log(
-    'hooks bench: cloud = zero-latency in-process stand-in of the HookCloud port; scontrol = stand-in script that records its arguments',
+    'hooks bench: cloud = zero-latency in-process stand-in of the Cloud port; scontrol = stand-in script that records its arguments',
   );
   console.log(
     'n\tresume ms\tlaunch calls\tresume scontrol\tsuspend ms\tterminate calls\tsuspend scontrol\tpeak RSS MB',
@@ -345,7 +346,7 @@ async function main(): Promise<void> {
   await againstFakes(sizes, bundleDir);
   if (!process.env.CITC_BENCH_BUNDLE) rmSync(bundleDir, { recursive: true, force: true });
   if (process.argv.includes('--no-startup')) return;
-  startup('from source (tsx)', ['--import', 'tsx', join(ROOT, 'src/resume/main.ts')]);
+  startup('from source (tsx)', ['--import', 'tsx', join(ROOT, 'src/hooks/bin/resume.ts')]);
   const bundle = join(ROOT, 'dist/hooks/resume.mjs');
   if (existsSync(bundle)) startup('bundled (dist/hooks/resume.mjs)', [bundle]);
   else console.log('startup bundled: dist/hooks/resume.mjs missing (run npm run build)');
@@ -354,7 +355,7 @@ async function main(): Promise<void> {
   // The hooks' own code bundled without the cloud factory (left external), to time it apart from the SDKs.
   const own = join(sdkDir, 'resume-own.mjs');
   await build({
-    entryPoints: [join(ROOT, 'src/resume/main.ts')],
+    entryPoints: [join(ROOT, 'src/hooks/bin/resume.ts')],
     outfile: own,
     bundle: true,
     format: 'esm',

@@ -52,9 +52,9 @@ await mkdir(outdir, { recursive: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: {
-    resume: 'src/resume/main.ts',
-    suspend: 'src/suspend/main.ts',
-    'resume-fail': 'src/resume/fail-main.ts',
+    resume: 'src/hooks/bin/resume.ts',
+    suspend: 'src/hooks/bin/suspend.ts',
+    'resume-fail': 'src/hooks/bin/resume-fail.ts',
   },
   outdir,
   outExtension: { '.js': '.mjs' },

@@ -1,11 +1,10 @@
-import type { HookRuntime } from '../core/runtime.js';
-import type { CloudAdapter, CloudAdapterOptions } from './types.js';
+import type { CloudAdapter, CloudAdapterOptions, CloudTarget } from './types.js';
 
 /**
  * The adapter of the cluster's provider. Each adapter module is imported lazily so a hook loads one
  * SDK only (@aws-sdk/client-ec2 or @google-cloud/compute), never both.
  */
-export async function createCloudAdapter(runtime: HookRuntime, opts: CloudAdapterOptions = {}): Promise<CloudAdapter> {
+export async function createCloudAdapter(runtime: CloudTarget, opts: CloudAdapterOptions = {}): Promise<CloudAdapter> {
   if (runtime.cluster.provider.kind === 'aws') {
     const { AwsAdapter } = await import('./aws/adapter.js');
     return new AwsAdapter(runtime, opts);

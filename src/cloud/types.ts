@@ -1,11 +1,24 @@
-import type { ShapeConfig } from '../core/config/types.js';
+import type { ClusterConfig, ShapeConfig } from '../core/config/types.js';
 import type { NodeName } from '../core/naming.js';
+import type { AwsLaunchSettings, GcpLaunchSettings } from '../core/runtime.js';
 
 /**
  * The one interface both cloud adapters implement. The hooks and `citc destroy` speak only this;
  * SDK types never leave src/cloud/aws or src/cloud/gcp.
  */
 export type CloudProvider = 'aws' | 'gcp';
+
+/**
+ * What an adapter is built from: the cluster, and for launches its image and launch settings (a
+ * HookRuntime is one). Listing and terminating need the cluster only: destroy after a half-finished
+ * deploy has nothing else; a launch without the settings fails with CLOUD_CONFIG.
+ */
+export interface CloudTarget {
+  cluster: ClusterConfig;
+  imageId?: string;
+  aws?: AwsLaunchSettings;
+  gcp?: GcpLaunchSettings;
+}
 
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'terminated' | 'other';
 

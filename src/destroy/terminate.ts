@@ -1,9 +1,11 @@
-import { createCloudAdapter } from '../cloud/factory.js';
-import type { CloudAdapterOptions, CloudInstance } from '../cloud/types.js';
+import type { CloudAdapterOptions } from '../cloud/types.js';
 import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError } from '../core/errors.js';
+import type { LiveInstance } from '../core/plan/types.js';
+import { terminateInstances } from '../hooks/cleanup.js';
+import { openCloud } from '../hooks/cloud.js';
+import type { HookLogger } from '../hooks/log.js';
 import { managementHostName } from '../render/slurm-conf.js';
-import { cleanupRuntime } from './adapter-runtime.js';
 
 const STILL_LAUNCHING =
   'slurmctld on the management node is still resuming nodes for pending jobs: cancel them (scancel) or stop slurmctld, then run `citc destroy` again.';
@@ -39,13 +41,14 @@ export interface TerminateAllResult {
 export async function terminateClusterInstances(opts: TerminateAllOptions): Promise<TerminateAllResult> {
   const { config } = opts;
   const progress = opts.onProgress ?? (() => {});
-  const adapter = await createCloudAdapter(cleanupRuntime(config), opts.adapter);
+  // Listing and terminating need the cluster only: no image or launch settings after a half-finished deploy.
+  const cloud = await openCloud({ cluster: config }, opts.adapter);
   const deadline = Date.now() + opts.waitMs;
   const management = managementHostName(config.name);
   const found: TerminateAllResult['found'] = [];
   const terminated: string[] = [];
   for (let round = 1; ; round++) {
-    const live = (await adapter.list()).filter((i) => i.cluster === config.name && i.name !== management);
+    const live = (await cloud.list()).filter((i) => i.name !== management);
     if (live.length === 0) {
       progress(
         round === 1
@@ -64,16 +67,28 @@ export async function terminateClusterInstances(opts: TerminateAllOptions): Prom
         },
       );
     }
-    found.push(...live.map((i) => ({ id: i.id, name: i.name, zone: i.zone })));
+    found.push(...live.map((i) => ({ id: i.id, name: i.name ?? i.id, zone: i.zone ?? '' })));
     progress(
       round === 1
         ? `Terminating ${live.length} compute instance(s) of ${config.name}: ${names(live)}`
         : `Round ${round}: ${live.length} more compute instance(s) of ${config.name} were launched meanwhile; terminating ${names(live)}`,
     );
-    const result = await adapter.terminate(live);
-    terminated.push(...result.terminated);
+    const result = await terminateInstances(
+      cloud,
+      quiet,
+      live.map((i) => ({ node: i.node, instanceId: i.id, why: 'destroy' })),
+      {
+        wait: true,
+        deadline,
+        beforeWait: (n) =>
+          progress(
+            `Waiting up to ${Math.ceil(Math.max(0, deadline - Date.now()) / 1000)} s for ${n} instance(s) to be gone (round ${round})...`,
+          ),
+      },
+    );
+    terminated.push(...result.terminated.map((d) => d.instanceId), ...result.terminating.map((d) => d.instanceId));
     if (result.failed.length > 0) {
-      const first = result.failed.slice(0, 5).map((f) => `${f.id} (${f.code}: ${f.message})`);
+      const first = result.failed.slice(0, 5).map((f) => `${f.instanceId} (${f.code}: ${f.message})`);
       throw new CitcError(
         'DESTROY_TERMINATE_FAILED',
         `${result.failed.length} instance(s) could not be terminated: ${first.join('; ')}`,
@@ -83,11 +98,10 @@ export async function terminateClusterInstances(opts: TerminateAllOptions): Prom
         },
       );
     }
-    const leftS = Math.ceil(Math.max(0, deadline - Date.now()) / 1000);
-    progress(`Waiting up to ${leftS} s for ${live.length} instance(s) to be gone (round ${round})...`);
-    const left = await adapter.waitGone(live, deadline);
-    if (left.length > 0) {
+    if (result.terminating.length > 0) {
       const late = round > 1 ? ` after ${round} rounds of instances launched while destroy ran` : '';
+      const byId = new Map(live.map((i) => [i.id, i]));
+      const left = result.terminating.map((d) => byId.get(d.instanceId) as LiveInstance);
       throw new CitcError(
         'DESTROY_INSTANCES_LEFT',
         `${left.length} instance(s) are still shutting down${late}: ${names(left)}`,
@@ -104,7 +118,10 @@ export async function terminateClusterInstances(opts: TerminateAllOptions): Prom
   }
 }
 
-function names(instances: CloudInstance[]): string {
+/** Destroy reports progress in its own words; the per-instance log lines of the hooks are not for it. */
+const quiet: Pick<HookLogger, 'apiCall' | 'many'> = { apiCall: () => {}, many: () => {} };
+
+function names(instances: LiveInstance[]): string {
   const shown = instances.slice(0, 10).map((i) => i.name || i.id);
   return instances.length > 10 ? `${shown.join(', ')} and ${instances.length - 10} more` : shown.join(', ');
 }

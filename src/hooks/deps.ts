@@ -1,6 +1,6 @@
 import type { HookRuntime } from '../core/runtime.js';
 import type { Scontrol } from '../slurm/scontrol.js';
-import type { HookCloud } from './cloud-port.js';
+import type { Cloud } from './cloud.js';
 import type { NodeLocks } from './lock.js';
 import type { HookLogger } from './log.js';
 
@@ -8,7 +8,7 @@ import type { HookLogger } from './log.js';
 export interface HookDeps {
   runtime: HookRuntime;
   /** Created on first use: a hook with nothing to do (bad input, no nodes of ours) never loads an SDK. */
-  cloud: () => Promise<HookCloud>;
+  cloud: () => Promise<Cloud>;
   scontrol: Scontrol;
   log: HookLogger;
   locks: NodeLocks;

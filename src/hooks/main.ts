@@ -4,7 +4,7 @@ import { DEFAULT_HOOK_PATHS, type HookRuntime } from '../core/runtime.js';
 import { Scontrol } from '../slurm/scontrol.js';
 import { type HookArgs, parseHookArgs } from './args.js';
 import { hookBudgetMs } from './budget.js';
-import { createHookCloud } from './cloud-bridge.js';
+import { openRunCloud } from './cloud.js';
 import { type HookDeps, lazy } from './deps.js';
 import { nodeLocks } from './lock.js';
 import { type HookLogger, openHookLog } from './log.js';
@@ -62,7 +62,7 @@ export async function hookMain(
     const deadline =
       Math.round(performance.timeOrigin) +
       hookBudgetMs(hook === 'suspend' ? slurm.suspendTimeout : slurm.resumeTimeout);
-    const cloud = lazy(() => createHookCloud(runtime, hookLog, deadline));
+    const cloud = lazy(() => openRunCloud(runtime, hookLog, deadline));
     const deps: HookDeps = { runtime, cloud, scontrol, log, locks: nodeLocks(runtime.paths.lockDir, hook), deadline };
     const code = await run(deps, args, input);
     logExit(log, code);

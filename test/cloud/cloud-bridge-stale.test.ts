@@ -5,7 +5,7 @@ import type { CloudAdapter } from '../../src/cloud/types.js';
 import type { NodeRef } from '../../src/core/naming.js';
 import { resolveNodes } from '../../src/core/plan/resolve-nodes.js';
 import { nextResume, startResume, summarizeResume } from '../../src/core/plan/resume.js';
-import { fromCloudAdapter } from '../../src/hooks/cloud-bridge.js';
+import { cloudOf } from '../../src/hooks/cloud.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
 import { cloudRuntime } from '../support/runtime.js';
@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 async function resume(adapter: CloudAdapter, runtime: ReturnType<typeof cloudRuntime>, nodes: string[]) {
-  const cloud = fromCloudAdapter(adapter, runtime);
+  const cloud = cloudOf(adapter, runtime);
   const refs: NodeRef[] = resolveNodes(runtime.cluster, nodes).known;
   let step = startResume(runtime.cluster, refs, await cloud.list(nodes));
   while (step.batches.length > 0) step = nextResume(step.state, await Promise.all(step.batches.map(cloud.launch)));

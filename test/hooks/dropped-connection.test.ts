@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/core/errors.js';
-import { runResume } from '../../src/resume/run.js';
-import { runTerminate } from '../../src/suspend/run.js';
+import { runResume } from '../../src/hooks/resume.js';
+import { runTerminate } from '../../src/hooks/suspend.js';
 import { clusterConfig } from '../core/plan/fixture.js';
 import { type HookFake, startHookFake } from './fake-cloud.js';
 import { writeRuntime } from './harness.js';

@@ -10,9 +10,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /** The entry points as Slurm would start them: from source through tsx, or the esbuild bundle. */
 export const HOOK_SOURCES = {
-  resume: join(ROOT, 'src/resume/main.ts'),
-  suspend: join(ROOT, 'src/suspend/main.ts'),
-  'resume-fail': join(ROOT, 'src/resume/fail-main.ts'),
+  resume: join(ROOT, 'src/hooks/bin/resume.ts'),
+  suspend: join(ROOT, 'src/hooks/bin/suspend.ts'),
+  'resume-fail': join(ROOT, 'src/hooks/bin/resume-fail.ts'),
 } as const;
 export type HookKind = keyof typeof HOOK_SOURCES;
 

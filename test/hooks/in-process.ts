@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressUpdate, DownUpdate } from '../../src/core/plan/slurm-updates.js';
 import type { HookRuntime } from '../../src/core/runtime.js';
-import { createHookCloud } from '../../src/hooks/cloud-bridge.js';
-import type { HookCloud } from '../../src/hooks/cloud-port.js';
+import type { Cloud } from '../../src/hooks/cloud.js';
+import { openRunCloud } from '../../src/hooks/cloud.js';
 import { type HookDeps, lazy } from '../../src/hooks/deps.js';
 import { nodeLocks } from '../../src/hooks/lock.js';
 import type { HookLogger, LogFields, LogLevel } from '../../src/hooks/log.js';
@@ -33,7 +33,7 @@ export function inProcess(
   runtime: HookRuntime,
   hook: string,
   budgetMs: number,
-  wrap: (c: HookCloud) => HookCloud = (c) => c,
+  wrap: (c: Cloud) => Cloud = (c) => c,
 ): InProcess {
   const rows: LogRow[] = [];
   const push =
@@ -59,6 +59,6 @@ export function inProcess(
   } as unknown as Scontrol;
   const deadline = Date.now() + budgetMs;
   const locks = nodeLocks(join(mkdtempSync(join(tmpdir(), 'citc-locks-')), 'locks'), hook);
-  const cloud = lazy(async () => wrap(await createHookCloud(runtime, log, deadline)));
+  const cloud = lazy(async () => wrap(await openRunCloud(runtime, log, deadline)));
   return { deps: { runtime, cloud, scontrol, log, locks, deadline }, log: rows, downs, addrs };
 }

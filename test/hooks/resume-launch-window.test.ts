@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { launchWindow } from '../../src/cloud/retry.js';
 import { ExitCode } from '../../src/core/errors.js';
-import { runResume } from '../../src/resume/run.js';
+import { runResume } from '../../src/hooks/resume.js';
 import { clusterConfig } from '../core/plan/fixture.js';
 import { type HookFake, startHookFake } from './fake-cloud.js';
 import { writeRuntime } from './harness.js';
@@ -82,7 +82,7 @@ describe.each(['aws', 'gcp'] as const)('%s: resume launch window', (kind) => {
     const code = await runResume(run.deps, nodes.join(','));
     expect(code).toBe(ExitCode.partial);
     expect(Date.now() - t0).toBeLessThan(budgetMs + 1000);
-    const swept = run.log.filter((r) => r.event === 'node' && r.outcome === 'cut-off-launch-terminated');
+    const swept = run.log.filter((r) => r.event === 'node' && r.outcome === 'terminated' && r.why === 'cut-off-launch');
     expect(swept.map((r) => r.node).sort()).toEqual(nodes);
     expect(run.downs.flatMap((d) => d.nodes).sort()).toEqual(nodes);
     expect(run.downs.every((d) => d.reason.startsWith('citc: TimeoutError in '))).toBe(true);

@@ -3,12 +3,12 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hookBudgetMs } from '../../src/hooks/budget.js';
-import { createHookCloud } from '../../src/hooks/cloud-bridge.js';
+import { openRunCloud } from '../../src/hooks/cloud.js';
 import { type HookDeps, lazy } from '../../src/hooks/deps.js';
 import { nodeLocks } from '../../src/hooks/lock.js';
 import { openHookLog } from '../../src/hooks/log.js';
+import { runTerminate, TERMINATE_RESERVE_MS } from '../../src/hooks/suspend.js';
 import { Scontrol } from '../../src/slurm/scontrol.js';
-import { runTerminate, TERMINATE_RESERVE_MS } from '../../src/suspend/run.js';
 import { clusterConfig } from '../core/plan/fixture.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { nodeOutcomes, type RuntimeFiles, readLog, writeRuntime } from './harness.js';
@@ -55,7 +55,7 @@ describe('suspend waits for a lock a resume still holds', () => {
     let released = false;
     const deps: HookDeps = {
       runtime: files.runtime,
-      cloud: lazy(() => createHookCloud(files.runtime, log, Date.now() + 60_000)),
+      cloud: lazy(() => openRunCloud(files.runtime, log, Date.now() + 60_000)),
       scontrol: new Scontrol({ path: files.runtime.paths.scontrol }),
       log,
       locks,

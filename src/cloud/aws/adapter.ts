@@ -11,12 +11,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { instanceName, type NodeName, TAG } from '../../core/naming.js';
-import type { AwsLaunchSettings, HookRuntime } from '../../core/runtime.js';
+import type { AwsLaunchSettings } from '../../core/runtime.js';
 import { CloudBudgetError, callWithRetry, DEFAULT_RETRY, type RetryPolicy, sleep } from '../retry.js';
 import type {
   CloudAdapter,
   CloudAdapterOptions,
   CloudInstance,
+  CloudTarget,
   InstanceState,
   LaunchBatch,
   LaunchResult,
@@ -45,24 +46,15 @@ export class AwsAdapter implements CloudAdapter {
   readonly provider = 'aws' as const;
   private readonly client: EC2Client;
   private readonly cluster: string;
-  private readonly settings: AwsLaunchSettings;
   private readonly policy: RetryPolicy;
   private readonly invocationId: string;
 
   constructor(
-    private readonly runtime: HookRuntime,
+    private readonly runtime: CloudTarget,
     private readonly opts: AwsAdapterOptions = {},
   ) {
     const { provider, name } = runtime.cluster;
-    if (!runtime.aws) {
-      throw new CitcError('CLOUD_CONFIG', 'runtime has no aws launch settings', {
-        subject: name,
-        remedy: 'Run `citc deploy` so runtime.json is rendered with the aws outputs.',
-        exitCode: ExitCode.usage,
-      });
-    }
     this.cluster = name;
-    this.settings = runtime.aws;
     this.invocationId = opts.invocationId ?? `${process.pid}-${performance.timeOrigin}-${randomUUID()}`;
     this.policy = {
       ...DEFAULT_RETRY,
@@ -78,6 +70,18 @@ export class AwsAdapter implements CloudAdapter {
         credentials: { accessKeyId: 'loopback', secretAccessKey: 'loopback' },
       }),
     });
+  }
+
+  /** Launch settings: only launches need them (list and terminate work from the cluster alone). */
+  private get settings(): AwsLaunchSettings {
+    if (!this.runtime.aws) {
+      throw new CitcError('CLOUD_CONFIG', 'runtime has no aws launch settings', {
+        subject: this.cluster,
+        remedy: 'Run `citc deploy` so runtime.json is rendered with the aws outputs.',
+        exitCode: ExitCode.usage,
+      });
+    }
+    return this.runtime.aws;
   }
 
   /** `fn` gets an abort signal that fires when the time left runs out, for `client.send(cmd, { abortSignal })`. */

@@ -6,7 +6,7 @@ import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_op
 import { PassThroughClient } from 'google-auth-library';
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { instanceName, type NodeName, TAG } from '../../core/naming.js';
-import type { GcpLaunchSettings, HookRuntime } from '../../core/runtime.js';
+import type { GcpLaunchSettings } from '../../core/runtime.js';
 import { forEachLimit } from '../pool.js';
 import {
   CloudBudgetError,
@@ -21,6 +21,7 @@ import type {
   CloudAdapter,
   CloudAdapterOptions,
   CloudInstance,
+  CloudTarget,
   InstanceState,
   LaunchBatch,
   LaunchResult,
@@ -44,16 +45,15 @@ export class GcpAdapter implements CloudAdapter {
   private readonly operations: ZoneOperationsClient;
   private readonly cluster: string;
   private readonly project: string;
-  private readonly settings: GcpLaunchSettings;
   private readonly policy: RetryPolicy;
 
   constructor(
-    private readonly runtime: HookRuntime,
+    private readonly runtime: CloudTarget,
     private readonly opts: CloudAdapterOptions = {},
   ) {
     const { provider, name } = runtime.cluster;
-    if (!runtime.gcp || !provider.project) {
-      throw new CitcError('CLOUD_CONFIG', 'runtime has no gcp launch settings or provider.project', {
+    if (!provider.project) {
+      throw new CitcError('CLOUD_CONFIG', 'provider.project is not set', {
         subject: name,
         remedy: 'Set provider.project in citc.yaml and run `citc deploy` so runtime.json is rendered again.',
         exitCode: ExitCode.usage,
@@ -61,7 +61,6 @@ export class GcpAdapter implements CloudAdapter {
     }
     this.cluster = name;
     this.project = provider.project;
-    this.settings = runtime.gcp;
     this.policy = {
       ...DEFAULT_RETRY,
       ...(opts.budgetMs !== undefined && { budgetMs: opts.budgetMs }),
@@ -83,6 +82,18 @@ export class GcpAdapter implements CloudAdapter {
     }
     this.instances = new InstancesClient(clientOpts);
     this.operations = new ZoneOperationsClient(clientOpts);
+  }
+
+  /** Launch settings: only launches need them (list and delete work from the cluster alone). */
+  private get settings(): GcpLaunchSettings {
+    if (!this.runtime.gcp) {
+      throw new CitcError('CLOUD_CONFIG', 'runtime has no gcp launch settings', {
+        subject: this.cluster,
+        remedy: 'Run `citc deploy` so runtime.json is rendered with the gcp outputs.',
+        exitCode: ExitCode.usage,
+      });
+    }
+    return this.runtime.gcp;
   }
 
   /** The REST fallback has no request timeout: each attempt is cut off when the time left runs out. */

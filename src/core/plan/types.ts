@@ -9,6 +9,8 @@ import type { NodeName } from '../naming.js';
 export interface LiveInstance {
   node: string;
   id: string;
+  /** The cloud's instance name (`<cluster>-<node>`); absent where only the id is known. */
+  name?: string;
   /** Private address Slurm should use; absent while the cloud has not assigned one yet. */
   privateIp?: string;
   hostname?: string;
@@ -17,6 +19,10 @@ export interface LiveInstance {
    * launches anew, suspend still waits for them. 'other' (stopped, suspended): resume clears and relaunches.
    */
   state?: 'pending' | 'running' | 'stopping' | 'other';
+  /** Where and as what it runs, and when it was launched (epoch ms): for reconcile and `citc nodes`. */
+  zone?: string;
+  instanceType?: string;
+  launchedAt?: number;
 }
 
 /** Where and as what to launch: one entry of a shape's failover list. */

@@ -81,9 +81,9 @@ export async function writeHooks(dir: string, config: ClusterConfig): Promise<Ho
   await mkdir(join(dir, 'bin'), { recursive: true });
   const reconcile = mode === 'bundle' && existsSync(join(bundleDir, 'reconcile.mjs'));
   return {
-    resume: await hook('resume', 'src/resume/main.ts'),
-    suspend: await hook('suspend', 'src/suspend/main.ts'),
-    resumeFail: await hook('resume-fail', 'src/resume/fail-main.ts'),
+    resume: await hook('resume', 'src/hooks/bin/resume.ts'),
+    suspend: await hook('suspend', 'src/hooks/bin/suspend.ts'),
+    resumeFail: await hook('resume-fail', 'src/hooks/bin/resume-fail.ts'),
     ...(reconcile && { reconcile: await wrapper('reconcile', bundle('reconcile')) }),
     bundleDir,
     runtime: runtimePath,

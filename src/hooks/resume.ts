@@ -12,10 +12,12 @@ import {
 } from '../core/plan/slurm-updates.js';
 import type { BatchOutcome, LiveInstance, NodeOutcome, PlannedBatch } from '../core/plan/types.js';
 import type { ResumeFile } from '../core/resume-file.js';
-import { backoffMs, hookBudgetMs } from '../hooks/budget.js';
-import { cloudUnavailable, type HookCloud } from '../hooks/cloud-port.js';
-import { defaultSleep, type HookDeps } from '../hooks/deps.js';
-import { nodesFromHostlist } from '../hooks/nodes.js';
+import { backoffMs, hookBudgetMs } from './budget.js';
+import { terminateInstances } from './cleanup.js';
+import { type Cloud, cloudUnavailable } from './cloud.js';
+import { defaultSleep, type HookDeps } from './deps.js';
+import { nodesFromHostlist } from './nodes.js';
+import { timed } from './timed.js';
 
 /**
  * ResumeProgram: launch an instance per node (or find the one already running), tell Slurm the
@@ -59,7 +61,7 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
   const held = new Set(lock.held);
   const mine = known.filter((r) => held.has(r.node));
   try {
-    let cloud: HookCloud;
+    let cloud: Cloud;
     let live: LiveInstance[];
     try {
       cloud = await deps.cloud();
@@ -113,6 +115,7 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
       deps,
       cloud,
       [...cutOff].filter((n) => failedNodes.has(n)),
+      deadline,
     );
     logOutcomes(deps, [...summary.running, ...summary.launched, ...summary.failed]);
     // The cloud work is done: a suspend that our POWER_DOWN_FORCE starts must not wait on our locks
@@ -162,44 +165,29 @@ function maybeStarted(f: { kind: string; code: string }): boolean {
  * SuspendProgram run that follows may list too early to see an instance the cloud was still creating.
  * Best effort: a failure is logged, and that SuspendProgram run still gets its turn.
  */
-async function sweep(deps: HookDeps, cloud: HookCloud, nodes: string[]): Promise<void> {
+async function sweep(deps: HookDeps, cloud: Cloud, nodes: string[], deadline: number): Promise<void> {
   if (nodes.length === 0) return;
   const { log } = deps;
+  let live: LiveInstance[];
   try {
-    const live = await timed(deps, 'list', nodes.length, () => cloud.list(nodes));
-    const nodeOf = new Map(live.map((i) => [i.id, i.node]));
-    if (live.length === 0) return;
-    const out = await timed(deps, 'terminate', live.length, () => cloud.terminate(live.map((i) => i.id)));
-    log.many(
-      'warn',
-      'node',
-      out.terminated.map((id) => ({
-        node: nodeOf.get(id),
-        outcome: 'cut-off-launch-terminated',
-        instance: id,
-      })),
-    );
-    log.many(
-      'error',
-      'node',
-      out.failed.map((f) => ({
-        node: nodeOf.get(f.instanceId),
-        outcome: 'cut-off-launch-terminate-failed',
-        instance: f.instanceId,
-        code: f.code,
-        message: f.message,
-      })),
-    );
+    live = await timed(deps, 'list', nodes.length, () => cloud.list(nodes));
   } catch (err) {
     log.error('sweep-failed', { nodes: nodes.length, code: cloudCodeOf(err), message: (err as Error).message });
+    return;
   }
+  await terminateInstances(
+    cloud,
+    log,
+    live.map((i) => ({ node: i.node, instanceId: i.id, why: 'cut-off-launch' })),
+    { wait: false, deadline, ...(deps.now && { now: deps.now }) },
+  );
 }
 
 function downAll(nodes: string[], reason: string): DownUpdate[] {
   return chunk(nodes, SCONTROL_BATCH_LIMIT).map((c) => ({ nodes: c, reason }));
 }
 
-async function launchBatch(deps: HookDeps, cloud: HookCloud, batch: PlannedBatch): Promise<BatchOutcome> {
+async function launchBatch(deps: HookDeps, cloud: Cloud, batch: PlannedBatch): Promise<BatchOutcome> {
   const started = (deps.now ?? Date.now)();
   try {
     const out = await cloud.launch(batch);
@@ -228,23 +216,6 @@ async function launchBatch(deps: HookDeps, cloud: HookCloud, batch: PlannedBatch
   }
 }
 
-async function timed<T>(deps: HookDeps, op: string, count: number, fn: () => Promise<T>): Promise<T> {
-  const started = (deps.now ?? Date.now)();
-  try {
-    const r = await fn();
-    deps.log.apiCall(op, count, (deps.now ?? Date.now)() - started);
-    return r;
-  } catch (err) {
-    deps.log.apiCall(
-      op,
-      count,
-      (deps.now ?? Date.now)() - started,
-      (err as { code?: string }).code ?? (err as Error).name,
-    );
-    throw err;
-  }
-}
-
 function logOutcomes(deps: HookDeps, outcomes: NodeOutcome[]): void {
   const ok: Record<string, string | undefined>[] = [];
   const bad: Record<string, string | undefined>[] = [];
@@ -266,5 +237,3 @@ function logOutcomes(deps: HookDeps, outcomes: NodeOutcome[]): void {
   deps.log.many('info', 'node', ok);
   deps.log.many('error', 'node', bad);
 }
-
-export { timed };

@@ -1,13 +1,12 @@
-import { cloudCodeOf } from '../cloud/retry.js';
 import { ExitCode } from '../core/errors.js';
-import { chunk, TERMINATE_BATCH_LIMIT } from '../core/plan/batch-limits.js';
 import { planSuspend } from '../core/plan/suspend.js';
 import type { LiveInstance } from '../core/plan/types.js';
-import { hookBudgetMs } from '../hooks/budget.js';
-import { cloudUnavailable, type HookCloud } from '../hooks/cloud-port.js';
-import { defaultSleep, type HookDeps } from '../hooks/deps.js';
-import { nodesFromHostlist } from '../hooks/nodes.js';
-import { timed } from '../resume/run.js';
+import { hookBudgetMs } from './budget.js';
+import { terminateInstances } from './cleanup.js';
+import { type Cloud, cloudUnavailable } from './cloud.js';
+import { defaultSleep, type HookDeps } from './deps.js';
+import { nodesFromHostlist } from './nodes.js';
+import { timed } from './timed.js';
 
 const LOCK_POLL_MS = 200;
 /**
@@ -23,7 +22,12 @@ export const TERMINATE_RESERVE_MS = 15_000;
  * config no longer lists (maxNodes lowered, shape or partition removed) are terminated too.
  * Exit: 0 all gone or absent, 4 some could not be terminated or were unknown, 2 bad input, 1 failure.
  */
-export async function runTerminate(deps: HookDeps, hostlist: string, timeoutSeconds: number): Promise<ExitCode> {
+export async function runTerminate(
+  deps: HookDeps,
+  hostlist: string,
+  timeoutSeconds: number,
+  why: 'suspend' | 'resume-fail' = 'suspend',
+): Promise<ExitCode> {
   const { runtime, log, locks } = deps;
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? defaultSleep;
@@ -53,12 +57,15 @@ export async function runTerminate(deps: HookDeps, hostlist: string, timeoutSeco
   const held = new Set(lock.held);
   const mine = nodes.filter((node) => held.has(node));
   try {
-    let cloud: HookCloud;
+    let cloud: Cloud;
     let live: LiveInstance[];
     try {
       cloud = await deps.cloud();
       live = await timed(deps, 'list', mine.length, () => cloud.list(mine));
     } catch (err) {
+      // Slurm counts these nodes powered down whatever we exit with: their instances are orphans now,
+      // and the reconcile pass terminates them once the cloud answers.
+      log.warn('left-to-reconcile', { nodes: mine.length, reason: 'cloud unavailable' });
       throw cloudUnavailable(err, runtime.cluster.provider.kind);
     }
     const plan = planSuspend(
@@ -70,58 +77,24 @@ export async function runTerminate(deps: HookDeps, hostlist: string, timeoutSeco
       'node',
       plan.absent.map((node) => ({ node, outcome: 'absent' })),
     );
-    const nodeOf = new Map(plan.terminate.map((t) => [t.instanceId, t.node]));
-    const failed: { node: string; instanceId: string; code: string; message: string }[] = [];
-    const ids = plan.terminate.map((t) => t.instanceId);
-    const batches = chunk(ids, TERMINATE_BATCH_LIMIT[runtime.cluster.provider.kind]);
-    const terminated: string[] = [];
-    await Promise.all(
-      batches.map(async (batch) => {
-        try {
-          const out = await timed(deps, 'terminate', batch.length, () => cloud.terminate(batch));
-          terminated.push(...out.terminated);
-          for (const f of out.failed) failed.push({ node: nodeOf.get(f.instanceId) ?? '?', ...f });
-        } catch (err) {
-          const code = cloudCodeOf(err);
-          for (const id of batch)
-            failed.push({ node: nodeOf.get(id) ?? '?', instanceId: id, code, message: (err as Error).message });
-        }
-      }),
-    );
-    const stillThere = terminated.length
-      ? await timed(deps, 'waitGone', terminated.length, () => cloud.waitGone(terminated, deadline))
-      : [];
-    const lingering = new Set(stillThere);
-    log.many(
-      'info',
-      'node',
-      terminated.map((id) => ({
-        node: nodeOf.get(id),
-        outcome: lingering.has(id) ? 'terminating' : 'terminated',
-        instance: id,
-      })),
-    );
-    log.many(
-      'error',
-      'node',
-      failed.map((f) => ({
-        node: f.node,
-        outcome: 'terminate-failed',
-        instance: f.instanceId,
-        code: f.code,
-        message: f.message,
-      })),
+    // What cannot be terminated now (the cloud unreachable, a refused call) stays an orphan of a
+    // powered-down node: the reconcile pass terminates it once the cloud answers.
+    const out = await terminateInstances(
+      cloud,
+      log,
+      plan.terminate.map((t) => ({ ...t, why })),
+      { wait: true, deadline, now },
     );
     log.info('done', {
-      terminated: terminated.length - lingering.size,
-      terminating: lingering.size,
+      terminated: out.terminated.length,
+      terminating: out.terminating.length,
       absent: plan.absent.length,
-      failed: failed.length,
+      failed: out.failed.length,
       skipped: lock.busy.length,
       notInConfig: retired.length,
       unknown: unknown.length,
     });
-    return failed.length > 0 || unknown.length > 0 || lock.busy.length > 0 ? ExitCode.partial : ExitCode.ok;
+    return out.failed.length > 0 || unknown.length > 0 || lock.busy.length > 0 ? ExitCode.partial : ExitCode.ok;
   } finally {
     locks.release();
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { hookMain } from '../hooks/main.js';
-import { runTerminate } from './run.js';
+import { hookMain } from '../main.js';
+import { runTerminate } from '../suspend.js';
 
 // Slurm's SuspendProgram: `suspend [--runtime /etc/citc/runtime.json] <hostlist>`.
 // exit() rather than exitCode: a reply cut off at the deadline must not keep the process alive.

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { CitcError, ExitCode } from '../core/errors.js';
-import { parseResumeFile, type ResumeFile } from '../core/resume-file.js';
-import { hookMain } from '../hooks/main.js';
-import { runResume } from './run.js';
+import { CitcError, ExitCode } from '../../core/errors.js';
+import { parseResumeFile, type ResumeFile } from '../../core/resume-file.js';
+import { hookMain } from '../main.js';
+import { runResume } from '../resume.js';
 
 // Slurm's ResumeProgram: `resume [--runtime /etc/citc/runtime.json] <hostlist>`.
 // exit() rather than exitCode: a reply cut off at the deadline must not keep the process alive.
