@@ -35,8 +35,8 @@ export interface Harness {
   restartSlurmctld(): Promise<void>;
   /** SIGKILLs every running process of one hook (resume, suspend, resume-fail), as a crash or OOM kill would. */
   killHook(name: 'resume' | 'suspend' | 'resume-fail'): number[];
-  /** Processes left in any instance's pid namespace, terminated or not (none once the instances are gone). */
-  strays(): number[];
+  /** Processes in any instance's pid namespace, terminated or not: none once every instance is gone. */
+  instanceProcesses(): number[];
   /** Waits until every node is powered down and idle, and the cloud holds no live instance. */
   waitAllAsleep(ms?: number): Promise<void>;
   stop(): Promise<void>;
@@ -124,7 +124,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         for (const pid of pids) process.kill(pid, 'SIGKILL');
         return pids;
       },
-      strays: () => processesIn(agent.namespaces()),
+      instanceProcesses: () => processesIn(agent.namespaces()),
       async waitAllAsleep(ms = 90_000) {
         await waitFor(
           'every node powered down and no live instance',
