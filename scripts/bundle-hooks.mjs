@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the power-save hooks into dist/hooks/{resume,suspend,resume-fail}.mjs: one file each plus
+// Bundles the power-save hooks and the reconcile pass into dist/hooks/{resume,suspend,resume-fail,reconcile,nodes}.mjs: one file each plus
 // shared chunks, SDKs included, so the management node needs only `node` and no node_modules tree.
 // Each cloud SDK is imported lazily by the factory, so it lands in its own chunk and loads only when
 // that cloud is in use. Usage: node scripts/bundle-hooks.mjs [--outdir dir] [--metafile]
@@ -55,6 +55,8 @@ const result = await build({
     resume: 'src/hooks/bin/resume.ts',
     suspend: 'src/hooks/bin/suspend.ts',
     'resume-fail': 'src/hooks/bin/resume-fail.ts',
+    reconcile: 'src/hooks/bin/reconcile.ts',
+    nodes: 'src/hooks/bin/nodes.ts',
   },
   outdir,
   outExtension: { '.js': '.mjs' },

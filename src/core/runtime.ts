@@ -43,6 +43,16 @@ export interface HookPaths {
   logFile: string;
   /** Directory for the hooks' lock files. */
   lockDir: string;
+  /**
+   * Directory for what must outlive a run (the capacity deny-list, reconcile's return counts). Absent
+   * in runtimes rendered before it existed: then `state` beside lockDir (see stateDirOf).
+   */
+  stateDir?: string;
+}
+
+/** The state directory of these paths. */
+export function stateDirOf(paths: HookPaths): string {
+  return paths.stateDir ?? `${paths.lockDir.replace(/\/+$/, '').replace(/\/[^/]*$/, '')}/state`;
 }
 
 /** Where the hooks look when the wrapper passes no --runtime. */
@@ -53,6 +63,7 @@ export const DEFAULT_HOOK_PATHS: HookPaths = {
   scontrol: '/usr/bin/scontrol',
   logFile: '/var/log/citc/hooks.log',
   lockDir: '/run/citc/locks',
+  stateDir: '/var/lib/citc',
 };
 
 /**
@@ -170,6 +181,8 @@ export function checkHookRuntime(raw: unknown): string | undefined {
   for (const k of ['scontrol', 'logFile', 'lockDir'] as const) {
     if (typeof p[k] !== 'string' || !p[k].startsWith('/')) return `paths.${k} must be an absolute path`;
   }
+  if (p.stateDir !== undefined && (typeof p.stateDir !== 'string' || !p.stateDir.startsWith('/')))
+    return 'paths.stateDir must be an absolute path';
   if (c.provider.kind === 'aws' && !r.aws) return 'aws settings are missing for an aws cluster';
   if (c.provider.kind === 'gcp' && !r.gcp) return 'gcp settings are missing for a gcp cluster';
   return undefined;

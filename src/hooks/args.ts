@@ -36,3 +36,29 @@ function usage(hook: string, message: string): CitcError {
     exitCode: ExitCode.usage,
   });
 }
+
+export interface PassArgs {
+  runtimePath: string;
+  dryRun: boolean;
+  json: boolean;
+}
+
+/** `reconcile [--runtime PATH] [--dry-run] [--json]` and `nodes [--runtime PATH] [--json]`. */
+export function parsePassArgs(name: 'reconcile' | 'nodes', argv: readonly string[]): PassArgs {
+  const out: PassArgs = { runtimePath: DEFAULT_RUNTIME_PATH, dryRun: false, json: false };
+  const usageLine = `Run it as: ${name} [--runtime /etc/citc/runtime.json]${name === 'reconcile' ? ' [--dry-run]' : ''} [--json].`;
+  const bad = (message: string) =>
+    new CitcError('PASS_USAGE', message, { subject: name, remedy: usageLine, exitCode: ExitCode.usage });
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--runtime') {
+      const v = argv[++i];
+      if (!v) throw bad('--runtime needs a path');
+      out.runtimePath = v;
+    } else if (a.startsWith('--runtime=')) out.runtimePath = a.slice('--runtime='.length);
+    else if (a === '--json') out.json = true;
+    else if (a === '--dry-run' && name === 'reconcile') out.dryRun = true;
+    else throw bad(`unknown argument ${JSON.stringify(a)}`);
+  }
+  return out;
+}

@@ -1,5 +1,6 @@
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CitcError, ExitCode } from '../core/errors.js';
 
 /**
  * Per-node lock files, so overlapping hook invocations never act on one node at the same time.
@@ -167,4 +168,49 @@ function unlinkQuiet(path: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+}
+
+/**
+ * nodeLocks, with its failure named by its real cause: `mkdir -p` on a read-only file system reports
+ * ENOENT for the missing directory, so the nearest existing ancestor is tried with a file of our own, and
+ * that error (EROFS, EACCES, ENOSPC) is the one reported. A directory that exists but cannot be written
+ * is found here too, before any node is judged.
+ */
+export function openNodeLocks(dir: string, hook: string): NodeLocks {
+  try {
+    const locks = nodeLocks(dir, hook);
+    probeWritable(dir);
+    return locks;
+  } catch (err) {
+    const cause = realCause(dir, err as NodeJS.ErrnoException);
+    throw new CitcError(
+      'LOCK_DIR_UNUSABLE',
+      `cannot use the lock directory: ${cause.code ?? 'Error'}: ${cause.message}`,
+      {
+        subject: dir,
+        remedy:
+          'Make paths.lockDir of runtime.json a writable directory for the user the hooks run as (it is /run/citc/locks, made at boot by tmpfiles.d).',
+        exitCode: ExitCode.failure,
+        cause,
+      },
+    );
+  }
+}
+
+function probeWritable(dir: string): void {
+  const probe = join(dir, `.probe.${process.pid}`);
+  writeFileSync(probe, '');
+  unlinkQuiet(probe);
+}
+
+function realCause(dir: string, err: NodeJS.ErrnoException): NodeJS.ErrnoException {
+  if (err.code !== 'ENOENT') return err;
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  try {
+    probeWritable(d);
+  } catch (e) {
+    return e as NodeJS.ErrnoException;
+  }
+  return err;
 }

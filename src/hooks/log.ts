@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -19,6 +20,8 @@ export interface HookLogger {
   many(level: LogLevel, event: string, rows: readonly LogFields[]): void;
   /** One API call: operation, how many items, how long, and the error code when it failed. */
   apiCall(op: string, count: number, ms: number, errorCode?: string): void;
+  /** Where the lines go: the file, or `syslog:<tag>` when the file cannot be written. */
+  readonly target: string;
   /** Epoch ms when the first API call was started (its end minus its duration); for start-up timing. */
   readonly firstApiAt: number | undefined;
   close(): void;
@@ -31,16 +34,36 @@ export interface LoggerOptions {
   /** Also copy lines to stderr (useful when run by hand; Slurm drops it). */
   echo?: boolean;
   now?: () => Date;
+  /** The syslog client lines go to when the file cannot be written (util-linux logger; journald keeps them). */
+  logger?: string;
 }
+
+export const SYSLOG_LOGGER = '/usr/bin/logger';
 
 export function openHookLog(opts: LoggerOptions): HookLogger {
   let fd: number | undefined;
+  const tag = `citc-${opts.hook}`;
+  const logger = opts.logger ?? SYSLOG_LOGGER;
+  let toSyslog = false;
+  /**
+   * The file cannot be written: every line goes to syslog (the journal) instead, through logger, and the
+   * first says why and where; stderr gets the same note (Slurm drops it, a person running it by hand sees it).
+   */
+  const fallBack = (why: string) => {
+    toSyslog = true;
+    const note = `citc ${opts.hook}: cannot write log ${opts.file}: ${why}; logging to syslog (tag ${tag})\n`;
+    process.stderr.write(note);
+    syslog(note);
+  };
+  const syslog = (text: string) => {
+    const r = spawnSync(logger, ['-t', tag, '-p', 'daemon.info'], { input: text, stdio: ['pipe', 'ignore', 'ignore'] });
+    if (r.error || r.status !== 0) process.stderr.write(text);
+  };
   try {
     mkdirSync(dirname(opts.file), { recursive: true });
     fd = openSync(opts.file, 'a', 0o640);
   } catch (err) {
-    // Logging must never stop a hook: fall back to stderr and say why, once.
-    process.stderr.write(`citc ${opts.hook}: cannot open log ${opts.file}: ${(err as Error).message}\n`);
+    fallBack((err as Error).message);
   }
   const now = opts.now ?? (() => new Date());
   const format = (level: LogLevel, event: string, fields: LogFields, ts: string): string =>
@@ -48,8 +71,15 @@ export function openHookLog(opts: LoggerOptions): HookLogger {
       ? `${JSON.stringify({ ts, level, hook: opts.hook, pid: process.pid, event, ...clean(fields) })}\n`
       : `${ts} ${opts.hook}[${process.pid}] ${level} ${event}${textFields(fields)}\n`;
   const write = (text: string) => {
-    if (fd !== undefined) writeSync(fd, text);
-    if (fd === undefined || opts.echo) process.stderr.write(text);
+    if (fd !== undefined && !toSyslog) {
+      try {
+        writeSync(fd, text);
+      } catch (err) {
+        fallBack((err as Error).message);
+      }
+    }
+    if (toSyslog) syslog(text);
+    if (opts.echo) process.stderr.write(text);
   };
   const one =
     (level: LogLevel) =>
@@ -57,6 +87,9 @@ export function openHookLog(opts: LoggerOptions): HookLogger {
       write(format(level, event, fields, now().toISOString()));
   let firstApiAt: number | undefined;
   return {
+    get target() {
+      return toSyslog ? `syslog:${tag}` : opts.file;
+    },
     get firstApiAt() {
       return firstApiAt;
     },

@@ -1,6 +1,7 @@
 import { cloudCodeOf, launchWindow } from '../cloud/retry.js';
 import { ExitCode } from '../core/errors.js';
 import { chunk, SCONTROL_BATCH_LIMIT } from '../core/plan/batch-limits.js';
+import { deniedAt } from '../core/plan/deny-list.js';
 import { describeOption } from '../core/plan/failover.js';
 import { expireResume, nextResume, type ResumeStep, startResume, summarizeResume } from '../core/plan/resume.js';
 import {
@@ -10,13 +11,16 @@ import {
   downUpdates,
   failureReason,
 } from '../core/plan/slurm-updates.js';
-import type { BatchOutcome, LiveInstance, NodeOutcome, PlannedBatch } from '../core/plan/types.js';
+import type { BatchOutcome, LaunchOption, LiveInstance, NodeOutcome, PlannedBatch } from '../core/plan/types.js';
+import { reconcileConfigOf } from '../core/reconcile/settings.js';
 import type { ResumeFile } from '../core/resume-file.js';
+import { stateDirOf } from '../core/runtime.js';
 import { backoffMs, hookBudgetMs } from './budget.js';
 import { terminateInstances } from './cleanup.js';
 import { type Cloud, cloudUnavailable } from './cloud.js';
 import { defaultSleep, type HookDeps } from './deps.js';
 import { nodesFromHostlist } from './nodes.js';
+import { readDenyList, recordCapacityFailures } from './state-file.js';
 import { timed } from './timed.js';
 
 /**
@@ -82,7 +86,12 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
       );
       throw cloudUnavailable(err, runtime.cluster.provider.kind);
     }
-    let step: ResumeStep = startResume(runtime.cluster, mine, live);
+    // (type, zone) pairs that just ran out of capacity are skipped until their time is up.
+    const stateDir = stateDirOf(runtime.paths);
+    const denyMs = reconcileConfigOf(runtime.cluster).capacityDenySeconds * 1000;
+    const denied = denyMs > 0 ? deniedAt(readDenyList(stateDir, log), now()) : undefined;
+    let step: ResumeStep = startResume(runtime.cluster, mine, live, denied ? { denied } : {});
+    const capacityFailures: { option: LaunchOption; code: string }[] = [];
     let round = 0;
     // Nodes whose launch was cut off (or got no reply): the cloud may have started their instance anyway.
     const cutOff = new Set<string>();
@@ -106,9 +115,14 @@ export async function runResume(deps: HookDeps, hostlist: string, resumeFile?: R
       }
       round++;
       const results = await Promise.all(step.batches.map((b) => launchBatch(deps, cloud, b)));
-      for (const r of results) for (const f of r.failed) if (maybeStarted(f)) cutOff.add(f.node);
+      for (const r of results) {
+        for (const f of r.failed) if (maybeStarted(f)) cutOff.add(f.node);
+        const capacity = r.failed.find((f) => f.kind === 'capacity');
+        if (capacity) capacityFailures.push({ option: r.batch.option, code: capacity.code });
+      }
       step = nextResume(step.state, results);
     }
+    recordCapacityFailures(stateDir, capacityFailures, now(), denyMs, log);
     const summary = summarizeResume(step.state);
     const failedNodes = new Set<string>(summary.failed.map((o) => o.node));
     await sweep(

@@ -36,3 +36,23 @@ export function readHookRuntime(path: string): HookRuntime {
   if (!rt.log || (rt.log.format !== 'json' && rt.log.format !== 'text')) rt.log = { format: 'text' };
   return rt;
 }
+
+/**
+ * What a runtime that failed its check still tells: its log file, log format and scontrol, when they are
+ * absolute paths. So the error of a malformed runtime lands in the cluster's own log, not the default.
+ */
+export function runtimeHints(path: string): { logFile?: string; format?: 'text' | 'json'; scontrol?: string } {
+  try {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as {
+      paths?: { logFile?: unknown; scontrol?: unknown };
+      log?: { format?: unknown };
+    };
+    const abs = (v: unknown) => (typeof v === 'string' && v.startsWith('/') ? v : undefined);
+    const logFile = abs(raw?.paths?.logFile);
+    const scontrol = abs(raw?.paths?.scontrol);
+    const format = raw?.log?.format === 'json' || raw?.log?.format === 'text' ? raw.log.format : undefined;
+    return { ...(logFile && { logFile }), ...(scontrol && { scontrol }), ...(format && { format }) };
+  } catch {
+    return {};
+  }
+}

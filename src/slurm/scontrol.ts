@@ -73,4 +73,21 @@ export class Scontrol {
     await this.run(['update', nodes, 'state=down', `reason=${u.reason}`]);
     await this.run(['update', nodes, 'state=power_down_force']);
   }
+
+  /** Every node, one line each (`show nodes -o`): parsed by core/reconcile/slurm-nodes.ts. */
+  showNodes(): Promise<string> {
+    return this.run(['show', 'nodes', '-o']);
+  }
+
+  /** POWER_DOWN_FORCE: slurmctld runs SuspendProgram for them now; a DOWN node keeps its reason. */
+  async powerDown(nodes: readonly string[]): Promise<void> {
+    if (nodes.length === 0) return;
+    await this.run(['update', `nodename=${nodes.join(',')}`, 'state=power_down_force']);
+  }
+
+  /** Back in service: a DOWN+POWERED_DOWN node becomes IDLE+POWERED_DOWN, its reason cleared. */
+  async resume(nodes: readonly string[]): Promise<void> {
+    if (nodes.length === 0) return;
+    await this.run(['update', `nodename=${nodes.join(',')}`, 'state=resume']);
+  }
 }

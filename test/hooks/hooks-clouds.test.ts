@@ -38,6 +38,9 @@ describe.each(['aws', 'gcp'] as const)(
       fake = await startHookFake(kind, { gceOperationMs: 150 });
       const config = clusterConfig(kind);
       config.provider.endpoint = fake.endpoint;
+      // These tests share one runtime and set capacity faults one after another: with the deny-list on,
+      // a pair one test exhausted would be skipped by the next (capacity-deny.test.ts tests the list).
+      config.reconcile = { intervalSeconds: 30, orphanGraceSeconds: 90, capacityDenySeconds: 0 };
       files = writeRuntime(config);
       ctld = await startSlurmctld({ nodes: [...names('c5', 1, 60), ...names('m5', 1, 6)].map((name) => ({ name })) });
       env = { SLURM_CONF: ctld.conf };

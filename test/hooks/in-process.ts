@@ -49,6 +49,7 @@ export function inProcess(
     },
     apiCall: (op, count, ms, errorCode) => push('info')('api', { op, count, ms, error: errorCode }),
     firstApiAt: undefined,
+    target: 'memory',
     close: () => {},
   };
   const downs: DownUpdate[] = [];

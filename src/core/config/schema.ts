@@ -273,6 +273,34 @@ export const clusterSchema: ObjectField = {
         },
       },
     },
+    reconcile: {
+      type: 'object',
+      default: {},
+      doc: 'The reconcile pass on the management node: it compares the cloud with Slurm and repairs what differs.',
+      fields: {
+        intervalSeconds: {
+          type: 'integer',
+          default: 30,
+          min: 5,
+          max: 3_600,
+          doc: 'Seconds between passes (a systemd timer; one pass at a time).',
+        },
+        orphanGraceSeconds: {
+          type: 'integer',
+          default: 90,
+          min: 30,
+          max: 3_600,
+          doc: 'Age below which an instance no node wants is left alone: its launch may still be in flight.',
+        },
+        capacityDenySeconds: {
+          type: 'integer',
+          default: 600,
+          min: 0,
+          max: 86_400,
+          doc: 'Seconds an (instance type, zone) is skipped after an insufficient-capacity error; 0 never skips.',
+        },
+      },
+    },
     users: {
       type: 'list',
       default: [],

@@ -99,6 +99,16 @@ export interface SlurmConfig {
   hookLogFormat: 'text' | 'json';
 }
 
+/** The reconcile pass on the management node (src/hooks/reconcile.ts). */
+export interface ReconcileConfig {
+  /** Seconds between passes (the systemd timer). */
+  intervalSeconds: number;
+  /** An instance younger than this is never terminated as an orphan or duplicate. */
+  orphanGraceSeconds: number;
+  /** Seconds an (instance type, zone) is skipped after an insufficient-capacity error. */
+  capacityDenySeconds: number;
+}
+
 export interface UserConfig {
   name: string;
   sshKeys: string[];
@@ -114,6 +124,8 @@ export interface ClusterConfig {
   image: ImageConfig;
   partitions: PartitionConfig[];
   slurm: SlurmConfig;
+  /** Absent in runtimes rendered before it existed: the defaults apply (reconcileSettingsOf). */
+  reconcile?: ReconcileConfig;
   users: UserConfig[];
   /** Tags (aws) or labels (gcp) put on every resource, besides citc's own. */
   tags: Record<string, string>;

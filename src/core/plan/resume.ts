@@ -15,6 +15,8 @@ export interface ResumePlanOptions {
   batchLimit?: number;
   /** How often a throttled node is retried on the same option before it fails. */
   maxThrottleRetries?: number;
+  /** Options skipped for now (the capacity deny-list, core/plan/deny-list.ts): the others keep their order. */
+  denied?: (option: LaunchOption) => boolean;
 }
 
 interface Pending {
@@ -66,7 +68,21 @@ export function startResume(
       });
       continue;
     }
-    const options = launchOptions(ref.shape, config.provider.zones);
+    const all = launchOptions(ref.shape, config.provider.zones);
+    const options = opts.denied ? all.filter((o) => !opts.denied?.(o)) : all;
+    if (options.length === 0 && all.length > 0) {
+      // Every type and zone of the shape failed for capacity a moment ago: fail now, so the job goes
+      // elsewhere at once; reconcile returns the node once its first option is off the list.
+      outcomes.set(ref.node, {
+        node: ref.node,
+        status: 'failed',
+        kind: 'capacity',
+        code: 'CapacityDenied',
+        message: `every instance type and zone of shape ${ref.shape.name} is on the capacity deny-list`,
+        option: all[0] as LaunchOption,
+      });
+      continue;
+    }
     if (options.length === 0) {
       outcomes.set(ref.node, {
         node: ref.node,

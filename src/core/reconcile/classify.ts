@@ -1,7 +1,6 @@
 import type { ClusterConfig } from '../config/types.js';
 import { parseNodeName, splitNodeName } from '../naming.js';
 import { type DenyList, deniedAt } from '../plan/deny-list.js';
-import { launchOptions } from '../plan/failover.js';
 import type { LiveInstance } from '../plan/types.js';
 import { poweredDown, type SlurmNode } from './slurm-nodes.js';
 
@@ -198,14 +197,6 @@ export function classify(input: ReconcileInput): Classification {
       const pair = LAUNCH_FAILURE.exec(reason);
       if (pair && denied({ zone: pair[2] as string, instanceType: pair[3] as string })) {
         status('waiting', `${pair[3]} in ${pair[2]} is on the capacity deny-list`);
-        flag('denied');
-        continue;
-      }
-      if (
-        /^citc: CapacityDenied/.test(reason) &&
-        launchOptions(ref.shape, config.provider.zones).every((o) => denied(o))
-      ) {
-        status('waiting', `every type and zone of shape ${ref.shape.name} is on the capacity deny-list`);
         flag('denied');
         continue;
       }

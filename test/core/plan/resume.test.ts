@@ -205,3 +205,25 @@ describe('startResume with instances on their way out', () => {
     ).toEqual(['compute-c5-2:running:i-up', 'compute-c5-3:running:i-new']);
   });
 });
+
+describe('startResume with the capacity deny-list', () => {
+  it('skips denied (type, zone) pairs and keeps the order of the rest', () => {
+    const denied = (o: { instanceType: string; zone: string }) =>
+      o.instanceType === 'c5.large' && o.zone === 'us-east-1a';
+    const step = startResume(config, refs('compute-c5-1'), [], { denied });
+    expect(step.batches.map((b) => `${b.option.instanceType}@${b.option.zone}`)).toEqual(['c5a.large@us-east-1a']);
+  });
+
+  it('fails a node at once when every option of its shape is denied, naming its first option', () => {
+    const step = startResume(config, refs('compute-m5-1'), [], { denied: () => true });
+    expect(step.batches).toEqual([]);
+    expect(summarizeResume(step.state).failed).toEqual([
+      expect.objectContaining({
+        node: 'compute-m5-1',
+        kind: 'capacity',
+        code: 'CapacityDenied',
+        option: { zone: 'us-east-1a', instanceType: 'm5.large' },
+      }),
+    ]);
+  });
+});
