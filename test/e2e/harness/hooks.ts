@@ -54,6 +54,8 @@ export async function writeHooks(dir: string, config: ClusterConfig): Promise<Ho
     scontrol: '/usr/bin/scontrol',
     logFile,
     lockDir,
+    // citc's own state (deny-list, return counts) beside, never in Slurm's StateSaveLocation or the machine's.
+    stateDir: join(dir, 'citc-state'),
   });
   const runtimePath = join(dir, 'runtime.json');
   await writeFile(runtimePath, JSON.stringify(runtime, null, 2));
