@@ -1,0 +1,138 @@
+import { waitFor } from '../../support/processes.js';
+import type { CloudEvent, FakeInstanceView } from './fake-cloud.js';
+import type { Harness, HarnessOptions } from './harness.js';
+import { hookRuns, readHookLog } from './hook-log.js';
+import { isUp, type NodeTransition } from './node-watch.js';
+import { hookTotals, since, type Timeline } from './timeline.js';
+
+/** Reconcile every 10 s, as the issue's fault tests ask; the orphan grace at its smallest (30 s). */
+export const RECONCILE_EVERY_S = 10;
+export const ORPHAN_GRACE_S = 30;
+
+export function faultHarnessOptions(more: HarnessOptions = {}): HarnessOptions {
+  return {
+    log: (l) => console.log(`[e2e] ${l}`),
+    reconcileEverySeconds: RECONCILE_EVERY_S,
+    ...more,
+    edit: (c) => {
+      const edited = more.edit ? more.edit(c) : c;
+      return {
+        ...edited,
+        reconcile: {
+          ...edited.reconcile,
+          intervalSeconds: RECONCILE_EVERY_S,
+          orphanGraceSeconds: ORPHAN_GRACE_S,
+          capacityDenySeconds: edited.reconcile?.capacityDenySeconds ?? 600,
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Nodes that were ever backed by two live instances at once, from the cloud's own created/terminated
+ * events (exact, unlike sampling the instance list).
+ */
+export function doubleBacked(events: readonly CloudEvent[]): { node: string; ids: string[] }[] {
+  const live = new Map<string, Set<string>>();
+  const out: { node: string; ids: string[] }[] = [];
+  for (const { event } of [...events].sort((a, b) => a.at - b.at)) {
+    if (!event.node) continue;
+    const set = live.get(event.node) ?? new Set<string>();
+    live.set(event.node, set);
+    if (event.type === 'created') {
+      set.add(event.id);
+      if (set.size > 1) out.push({ node: event.node, ids: [...set] });
+    } else set.delete(event.id);
+  }
+  return out;
+}
+
+/** Asks Slurm to power a node up with no job (what `scontrol update state=power_up` does for an admin). */
+export async function powerUp(h: Harness, node: string): Promise<void> {
+  await h.slurm.scontrol('update', `nodename=${node}`, 'state=power_up');
+}
+
+/** The first state change of `node` at or after `after` that `pred` accepts. */
+export function firstSeen(
+  h: Harness,
+  node: string,
+  after: number,
+  pred: (t: NodeTransition) => boolean,
+): NodeTransition | undefined {
+  return h.watch.transitions.find((t) => t.node === node && t.at >= after && pred(t));
+}
+
+export function waitSeen(
+  h: Harness,
+  what: string,
+  node: string,
+  after: number,
+  pred: (t: NodeTransition) => boolean,
+  ms: number,
+): Promise<NodeTransition> {
+  return waitFor(what, ms, async () => firstSeen(h, node, after, pred), 100);
+}
+
+/** Waits until `node` has registered (up, no power flags) and returns its live instance. */
+export async function waitNodeUp(h: Harness, node: string, after: number, ms = 60_000): Promise<FakeInstanceView> {
+  await waitSeen(h, `${node} up`, node, after, (t) => isUp(t.state), ms);
+  const live = (await h.cloud.live()).filter((i) => i.node === node);
+  if (live.length !== 1) throw new Error(`${node} is up with ${live.length} live instances`);
+  return live[0] as FakeInstanceView;
+}
+
+/** DOWN with a reason citc gave (`citc: ...`), as the node watch saw it. */
+export const citcDown = (t: NodeTransition): boolean => /\bDOWN\b/.test(t.state) && /^citc: /.test(t.reason ?? '');
+/** In service and asleep: powered down, not DOWN, no reason left. */
+export const inService = (t: NodeTransition): boolean =>
+  t.state === 'IDLE+CLOUD+POWERED_DOWN' && (t.reason ?? '') === '';
+
+/**
+ * Which reconcile pass, counted from the first that started at or after `from`, was under way or had
+ * just ended when `at` was seen (1: the first pass after `from`). The node watch polls, so a change is
+ * seen up to a poll (and an scontrol call) after the pass made it: one second of slack.
+ */
+export function passOf(h: Harness, from: number, at: number): number {
+  const passes = (h.reconcile?.passes ?? []).filter((p) => p.at >= from);
+  const i = passes.findIndex((p) => at - 1000 <= (p.end ?? Number.POSITIVE_INFINITY));
+  return i < 0 ? passes.length + 1 : i + 1;
+}
+
+/**
+ * The end of every fault test: citc's own suspend has put every node back to sleep, the cloud lists no
+ * live instance, no process of any instance is left, and no node was ever backed by two instances.
+ */
+export async function settle(
+  h: Harness,
+  ms = 120_000,
+): Promise<{ live: number; strays: number[]; doubled: unknown[] }> {
+  await h.waitAllAsleep(ms);
+  // The processes of the last terminated instance end just after its event.
+  await waitFor('every instance process to end', 10_000, async () => h.instanceProcesses().length === 0, 100).catch(
+    () => {},
+  );
+  return { live: (await h.cloud.live()).length, strays: h.instanceProcesses(), doubled: doubleBacked(h.cloud.events) };
+}
+
+/**
+ * A fault scenario's timeline: steps in seconds after the fault, the hooks' and reconcile's own time, and
+ * the recovery: from the fault, or from when its cause cleared (`from`) for faults citc cannot shorten.
+ */
+export async function faultTimeline(
+  h: Harness,
+  scenario: string,
+  faultAt: number,
+  marks: Record<string, number | undefined>,
+  recovery: { at: number | undefined; from?: number },
+): Promise<Timeline> {
+  const hooks = hookTotals(hookRuns(await readHookLog(h.hooks.logFile), faultAt - 60_000));
+  const recoveryS = since(recovery.from ?? faultAt, recovery.at);
+  return {
+    scenario,
+    origin: 'fault',
+    steps: Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, since(faultAt, v)])),
+    ...(recoveryS !== undefined && { recoveryS }),
+    hooks,
+  };
+}
