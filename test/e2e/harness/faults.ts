@@ -8,11 +8,15 @@ import { hookTotals, since, type Timeline } from './timeline.js';
 /** Reconcile every 10 s, as the issue's fault tests ask; the orphan grace at its smallest (30 s). */
 export const RECONCILE_EVERY_S = 10;
 export const ORPHAN_GRACE_S = 30;
+export const CRED_EXPIRE_S = 10;
 
 export function faultHarnessOptions(more: HarnessOptions = {}): HarnessOptions {
   return {
     log: (l) => console.log(`[e2e] ${l}`),
     reconcileEverySeconds: RECONCILE_EVERY_S,
+    // A requeued job waits this long before Slurm starts it again (120 s by default): what is measured
+    // here is citc's part, the time until the requeue, and the rerun on a new instance after it.
+    credExpireSeconds: CRED_EXPIRE_S,
     ...more,
     edit: (c) => {
       const edited = more.edit ? more.edit(c) : c;
@@ -84,9 +88,8 @@ export async function waitNodeUp(h: Harness, node: string, after: number, ms = 6
 
 /** DOWN with a reason citc gave (`citc: ...`), as the node watch saw it. */
 export const citcDown = (t: NodeTransition): boolean => /\bDOWN\b/.test(t.state) && /^citc: /.test(t.reason ?? '');
-/** In service and asleep: powered down, not DOWN, no reason left. */
-export const inService = (t: NodeTransition): boolean =>
-  t.state === 'IDLE+CLOUD+POWERED_DOWN' && (t.reason ?? '') === '';
+/** In service and asleep: powered down and idle, neither DOWN nor drained (Slurm may keep an old reason). */
+export const inService = (t: NodeTransition): boolean => t.state === 'IDLE+CLOUD+POWERED_DOWN';
 
 /**
  * Which reconcile pass, counted from the first that started at or after `from`, was under way or had

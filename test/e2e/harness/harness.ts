@@ -50,6 +50,8 @@ export interface HarnessOptions {
   edit?: (config: ClusterConfig) => ClusterConfig;
   /** Runs the bundled reconcile pass this often, as the management node's timer does. */
   reconcileEverySeconds?: number;
+  /** AuthInfo cred_expire: also the seconds a requeued job waits before it may start again (Slurm: 120). */
+  credExpireSeconds?: number;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -75,7 +77,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     say(`hooks: ${hooks.mode === 'bundle' ? 'esbuild bundles' : 'sources under tsx'}, log ${hooks.logFile}`);
     const ports = { slurmctld: await freePort(), slurmd: await freePort(), nodePorts: [] as number[] };
     for (const _ of nodes) ports.nodePorts.push(await freePort());
-    const conf = await writeSlurmConf(dir, config, nodes, hooks, ports, munge.socket);
+    const conf = await writeSlurmConf(dir, config, nodes, hooks, ports, munge.socket, opts.credExpireSeconds);
     const boots: { node: string; at: number }[] = [];
     const agent = startBootAgent(cloud, {
       cluster: config.name,

@@ -21,7 +21,8 @@ export interface SlurmPorts {
 /**
  * citc's own slurm.conf for the cluster, with only what one machine needs changed: paths under `dir`,
  * loopback controller, free ports, one slurmd Port per node (they share 0.0.0.0), no cgroups, root as
- * SlurmUser, and the private munge socket (AuthInfo, appended).
+ * SlurmUser, and the private munge socket (AuthInfo, appended), with a credential lifetime when given
+ * (it is also how long a requeued job waits before it may start again: 120 s by default).
  */
 export async function writeSlurmConf(
   dir: string,
@@ -30,6 +31,7 @@ export async function writeSlurmConf(
   hooks: HookFiles,
   ports: SlurmPorts,
   mungeSocket: string,
+  credExpireSeconds?: number,
 ): Promise<string> {
   for (const d of ['state', 'spool', 'log']) await mkdir(join(dir, d), { recursive: true });
   const opts = slurmConfOptions(config, {
@@ -51,7 +53,9 @@ export async function writeSlurmConf(
   const conf = join(dir, 'slurm.conf');
   await writeFile(
     conf,
-    `${files['slurm.conf']}\n# e2e harness: this machine's private munged\nAuthInfo=socket=${mungeSocket}\n`,
+    `${files['slurm.conf']}\n# e2e harness: this machine's private munged\nAuthInfo=socket=${mungeSocket}${
+      credExpireSeconds === undefined ? '' : `,cred_expire=${credExpireSeconds}`
+    }\n`,
   );
   await writeFile(join(dir, 'cgroup.conf'), files['cgroup.conf']);
   return conf;
