@@ -86,8 +86,12 @@ export async function waitNodeUp(h: Harness, node: string, after: number, ms = 6
   return live[0] as FakeInstanceView;
 }
 
-/** DOWN with a reason citc gave (`citc: ...`), as the node watch saw it. */
-export const citcDown = (t: NodeTransition): boolean => /\bDOWN\b/.test(t.state) && /^citc: /.test(t.reason ?? '');
+/**
+ * Set down with a reason citc gave (`citc: ...`), as the node watch saw it: DOWN, or already on the way to
+ * powered down (citc powers it down at once, so DOWN alone may last less than a poll; the reason stays).
+ */
+export const citcDown = (t: NodeTransition): boolean =>
+  /\bDOWN\b|POWER_DOWN|POWERING_DOWN/.test(t.state) && /^citc: /.test(t.reason ?? '');
 /** In service and asleep: powered down and idle, neither DOWN nor drained (Slurm may keep an old reason). */
 export const inService = (t: NodeTransition): boolean => t.state === 'IDLE+CLOUD+POWERED_DOWN';
 
