@@ -26,19 +26,22 @@ describe('the lock directory is on a read-only file system when Slurm resumes a 
     await h?.stop();
   });
 
-  it('sets the node down at once naming the cause, and reconcile returns it within two passes of the fix', async () => {
+  it('sets the node down at once naming the cause, and it is back in service within two passes of the fix', async () => {
     const node = h.nodes[3] as string;
     undo = await readOnly(h.hooks.lockDir);
     const faultAt = Date.now();
     await powerUp(h, node);
     const down = await waitSeen(h, 'the node set down by citc', node, faultAt, citcDown, 30_000);
-    expect(down.reason).toMatch(/^citc: .*read-only/i);
+    // The real cause, not ENOENT: a read-only file system.
+    expect(down.reason).toMatch(/^citc: .*(EROFS|read-only)/i);
     expect(down.at - faultAt).toBeLessThan(h.config.slurm.resumeTimeout * 1000);
     expect(h.cloud.events).toEqual([]);
 
     await undo();
     undo = undefined;
     const fixedAt = Date.now();
+    // The safety net powered it down: at the end of that, Slurm 22.05 drops DOWN itself; reconcile returns
+    // nodes that stay DOWN (ResumeTimeout). Either way, in service again within two passes.
     const back = await waitSeen(h, 'the node back in service', node, fixedAt, inService, 60_000);
     expect(passOf(h, fixedAt, back.at)).toBeLessThanOrEqual(2);
 

@@ -26,7 +26,7 @@ describe('runtime.json is unreadable when Slurm resumes a node', () => {
     await h?.stop();
   });
 
-  it('sets the node down at once with a citc: reason, and reconcile returns it within two passes of the fix', async () => {
+  it('sets the node down at once with a citc: reason, and it is back in service within two passes of the fix', async () => {
     const node = h.nodes[3] as string;
     good = await readFile(h.hooks.runtime, 'utf8');
     // Half a file, as an interrupted write leaves it.
@@ -41,6 +41,8 @@ describe('runtime.json is unreadable when Slurm resumes a node', () => {
 
     await writeFile(h.hooks.runtime, good);
     const fixedAt = Date.now();
+    // The safety net powered it down: at the end of that, Slurm 22.05 drops DOWN itself; reconcile returns
+    // nodes that stay DOWN (ResumeTimeout). Either way, in service again within two passes.
     const back = await waitSeen(h, 'the node back in service', node, fixedAt, inService, 60_000);
     expect(passOf(h, fixedAt, back.at)).toBeLessThanOrEqual(2);
 
