@@ -11,7 +11,8 @@ describe('the resume hook is killed after RunInstances was sent', () => {
   let h: Harness;
   let id: number | undefined;
   beforeAll(async () => {
-    h = await startHarness(faultHarnessOptions());
+    // The node idles from its registration until reconcile gives it its address: keep it awake meanwhile.
+    h = await startHarness(faultHarnessOptions({ suspendTimeS: 10 }));
   });
   afterAll(async () => {
     if (id !== undefined) await h?.slurm.scancel(id).catch(() => {});

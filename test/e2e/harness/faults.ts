@@ -10,18 +10,24 @@ export const RECONCILE_EVERY_S = 10;
 export const ORPHAN_GRACE_S = 30;
 export const CRED_EXPIRE_S = 10;
 
-export function faultHarnessOptions(more: HarnessOptions = {}): HarnessOptions {
+/**
+ * A harness for a fault test: reconcile every 10 s, the smallest orphan grace, requeued jobs eligible
+ * after 10 s, and idle nodes suspended after `suspendTimeS` (5 s unless the test needs a longer idle).
+ */
+export function faultHarnessOptions(more: HarnessOptions & { suspendTimeS?: number } = {}): HarnessOptions {
+  const { suspendTimeS = 5, ...rest } = more;
   return {
     log: (l) => console.log(`[e2e] ${l}`),
     reconcileEverySeconds: RECONCILE_EVERY_S,
     // A requeued job waits this long before Slurm starts it again (120 s by default): what is measured
     // here is citc's part, the time until the requeue, and the rerun on a new instance after it.
     credExpireSeconds: CRED_EXPIRE_S,
-    ...more,
+    ...rest,
     edit: (c) => {
-      const edited = more.edit ? more.edit(c) : c;
+      const edited = rest.edit ? rest.edit(c) : c;
       return {
         ...edited,
+        slurm: { ...edited.slurm, suspendTime: suspendTimeS },
         reconcile: {
           ...edited.reconcile,
           intervalSeconds: RECONCILE_EVERY_S,
@@ -107,14 +113,24 @@ export function passOf(h: Harness, from: number, at: number): number {
 }
 
 /**
- * The end of every fault test: citc's own suspend has put every node back to sleep, the cloud lists no
- * live instance, no process of any instance is left, and no node was ever backed by two instances.
+ * The end of every fault test: citc's own suspend has terminated every instance (the cloud lists none
+ * live), every node is asleep or on its way (Slurm's SuspendTimeout is not waited out) and none is DOWN,
+ * no process of any instance is left, and no node was ever backed by two instances.
  */
 export async function settle(
   h: Harness,
   ms = 120_000,
 ): Promise<{ live: number; strays: number[]; doubled: unknown[] }> {
-  await h.waitAllAsleep(ms);
+  await waitFor(
+    'every node asleep or going to sleep, and no live instance',
+    ms,
+    async () => {
+      const view = h.watch.current();
+      const asleep = h.nodes.every((n) => /^IDLE\+CLOUD\+POWER(ED|ING)_DOWN$/.test(view.get(n) ?? ''));
+      return asleep && (await h.cloud.live()).length === 0;
+    },
+    500,
+  );
   // The processes of the last terminated instance end just after its event.
   await waitFor('every instance process to end', 10_000, async () => h.instanceProcesses().length === 0, 100).catch(
     () => {},
