@@ -44,7 +44,10 @@ describe('runtime.json is unreadable when Slurm resumes a node', () => {
     // The safety net powered it down: at the end of that, Slurm 22.05 drops DOWN itself; reconcile returns
     // nodes that stay DOWN (ResumeTimeout). Either way, in service again within two passes.
     const back = await waitSeen(h, 'the node back in service', node, fixedAt, inService, 60_000);
-    expect(passOf(h, fixedAt, back.at)).toBeLessThanOrEqual(2);
+    // Counted from the fix, or from the end of the power-down (SuspendTimeout) if that is later: no one can
+    // return a node before Slurm has powered it down.
+    const from = Math.max(fixedAt, down.at + h.config.slurm.suspendTimeout * 1000);
+    expect(passOf(h, from, back.at)).toBeLessThanOrEqual(2);
 
     const end = await settle(h);
     expect(end).toEqual({ live: 0, strays: [], doubled: [] });
