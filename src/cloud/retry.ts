@@ -1,5 +1,6 @@
 import { CitcError, ExitCode } from '../core/errors.js';
-import type { ApiCall, CloudProvider } from './types.js';
+import { launchLimitsOf, startRunClock } from './launch-window.js';
+import type { ApiCall } from './types.js';
 
 export interface RetryPolicy {
   /** Most ms all attempts of one call may take. */
@@ -91,55 +92,10 @@ export function isTransientNetworkCode(code: string | undefined): boolean {
 }
 
 /**
- * Launches. A launch sent with moments left is cut off while the cloud may still be creating the
- * instance, and the node is failed with it half made: so a launch attempt is not sent with less than
- * `minMs` left, and it must be over `tailMs` before the deadline, so the resume run can still list the
- * nodes of a cut-off launch and terminate what it started (src/resume/run.ts).
- * RunInstances answers in seconds; a bulkInsert's operation takes up to a minute. Neither floor may be
- * more than a share of the run's whole budget, or a short budget (a small ResumeTimeout, the tests)
- * would never launch: with ResumeTimeout 600 (5 min budget) they are 20 s / 60 s and a 10 s tail;
- * at the 5 s least budget, 1.25 s and 0.5 s.
- */
-export const MIN_LAUNCH_MS: Record<CloudProvider, number> = { aws: 20_000, gcp: 60_000 };
-export const MIN_LAUNCH_SHARE = 0.25;
-export const LAUNCH_TAIL_MS = 10_000;
-export const LAUNCH_TAIL_SHARE = 0.1;
-
-/** The launch calls by the adapters' operation names. */
-const LAUNCH_OPERATIONS: Record<string, CloudProvider> = { RunInstances: 'aws', 'instances.bulkInsert': 'gcp' };
-
-export function launchWindow(provider: CloudProvider, totalMs: number): { minMs: number; tailMs: number } {
-  return {
-    minMs: Math.min(MIN_LAUNCH_MS[provider], MIN_LAUNCH_SHARE * totalMs),
-    tailMs: Math.min(LAUNCH_TAIL_MS, LAUNCH_TAIL_SHARE * totalMs),
-  };
-}
-
-// The run's clock, for the launch window's share: an adapter keeps one policy for its life, so the
-// first call through it is the start of the run (a hook's first call comes right after it starts).
-const firstCallAt = new WeakMap<RetryPolicy, number>();
-
-/**
- * For a launch by `provider` starting at `now` under `policy`: `until`, by when it must be over (its
- * request and, for GCE, the wait for its operation), and `sendBy`, before when an attempt may start.
- */
-export function launchLimits(
-  provider: CloudProvider,
-  policy: RetryPolicy,
-  now = Date.now(),
-): { until: number; sendBy: number; minMs: number } {
-  if (!firstCallAt.has(policy)) firstCallAt.set(policy, now);
-  const deadline = policy.deadlineMs ?? Number.POSITIVE_INFINITY;
-  const runMs = Math.min(policy.budgetMs, deadline - (firstCallAt.get(policy) ?? now));
-  const { minMs, tailMs } = launchWindow(provider, runMs);
-  const end = Math.min(now + policy.budgetMs, deadline);
-  return { until: end - tailMs, sendBy: end - minMs, minMs };
-}
-
-/**
  * Runs one API call, logging every attempt; retries throttled and transiently failed ones (5xx, a
  * dropped connection) with full-jitter backoff while the call's budget and the run's deadline allow.
- * `fn` gets the ms left, to use as the request's timeout. Launch calls keep to `launchWindow`.
+ * `fn` gets the ms left, to use as the request's timeout. Launch calls keep to the launch window
+ * (launch-window.ts); the retrying itself knows nothing of launches.
  */
 export async function callWithRetry<T>(
   operation: string,
@@ -150,10 +106,10 @@ export async function callWithRetry<T>(
   onApiCall: ((c: ApiCall) => void) | undefined,
 ): Promise<T> {
   const start = Date.now();
-  if (!firstCallAt.has(policy)) firstCallAt.set(policy, start);
+  startRunClock(policy, start);
   const end = Math.min(start + policy.budgetMs, policy.deadlineMs ?? Number.POSITIVE_INFINITY);
-  const provider = LAUNCH_OPERATIONS[operation];
-  const launch = provider ? launchLimits(provider, policy, start) : undefined;
+  // Launches keep to the launch window (launch-window.ts); every other call has the whole time left.
+  const launch = launchLimitsOf(operation, policy, start);
   // Every attempt is over by `until`; an attempt is only started before `sendBy`.
   const until = launch?.until ?? end;
   const sendBy = launch?.sendBy ?? end;

@@ -127,21 +127,19 @@ export async function hookMain(
 }
 
 /**
- * The reconcile pass and the nodes table: no hostlist, `[--runtime PATH]` and their own flags. Errors are
- * logged like the hooks' and also written to stderr (a person or systemd reads it).
+ * The reconcile pass and the nodes table (the bundled entry points and `citc reconcile` / `citc nodes`):
+ * opens the runtime, log and scontrol, runs, and logs an error like the hooks do before rethrowing it.
  */
-export async function passMain(
+export async function withContext<T>(
   name: 'reconcile' | 'nodes',
   runtimePath: string,
   env: NodeJS.ProcessEnv,
-  run: (ctx: RunContext) => Promise<ExitCode>,
-): Promise<ExitCode> {
+  run: (ctx: RunContext) => Promise<T>,
+): Promise<T> {
   const holder: { log?: HookLogger } = {};
   try {
     const ctx = openContext(name, runtimePath, env, holder);
-    const code = await run(ctx);
-    if (name === 'reconcile') logExit(ctx.log, code);
-    return code;
+    return await run(ctx);
   } catch (err) {
     const e = asCitcError(err);
     holder.log?.error('error', {
@@ -152,11 +150,26 @@ export async function passMain(
       exit: e.exitCode,
     });
     if (!(err instanceof CitcError)) holder.log?.error('stack', { stack: (err as Error)?.stack });
-    process.stderr.write(`citc ${name}: ${e.code}: ${e.toLine()}\n`);
     if (holder.log && name === 'reconcile') logExit(holder.log, e.exitCode);
-    return e.exitCode;
+    throw e;
   } finally {
     holder.log?.close();
+  }
+}
+
+/** withContext for a bundled entry point: the error as one line on stderr, and its exit code. */
+export async function passMain(
+  name: 'reconcile' | 'nodes',
+  runtimePath: string,
+  env: NodeJS.ProcessEnv,
+  run: (ctx: RunContext) => Promise<ExitCode>,
+): Promise<ExitCode> {
+  try {
+    return await withContext(name, runtimePath, env, run);
+  } catch (err) {
+    const e = asCitcError(err);
+    process.stderr.write(`citc ${name}: ${e.code}: ${e.toLine()}\n`);
+    return e.exitCode;
   }
 }
 
@@ -237,6 +250,10 @@ async function safetyNet(
 }
 
 /** The last line of every run: exit code, total time, start-up (process start to first cloud call), memory. */
+export function logExitLine(log: HookLogger, code: ExitCode): void {
+  logExit(log, code);
+}
+
 function logExit(log: HookLogger, code: ExitCode): void {
   const origin = performance.timeOrigin;
   log.info('exit', {

@@ -1,4 +1,5 @@
-import { cloudCodeOf, launchWindow } from '../cloud/retry.js';
+import { launchWindow } from '../cloud/launch-window.js';
+import { cloudCodeOf } from '../cloud/retry.js';
 import { ExitCode } from '../core/errors.js';
 import { chunk, SCONTROL_BATCH_LIMIT } from '../core/plan/batch-limits.js';
 import { deniedAt } from '../core/plan/deny-list.js';

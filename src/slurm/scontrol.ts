@@ -23,31 +23,37 @@ export class Scontrol {
     const env: NodeJS.ProcessEnv = this.opts.slurmConf ? { SLURM_CONF: this.opts.slurmConf } : {};
     const started = Date.now();
     return new Promise((resolve, reject) => {
-      execFile(this.opts.path, args, { env, timeout: this.opts.timeoutMs ?? 20_000 }, (err, stdout, stderr) => {
-        const ms = Date.now() - started;
-        if (err) {
-          const detail = (stderr || stdout || err.message).trim().split('\n')[0] ?? err.message;
-          this.opts.onCall?.({ args, ms, error: detail });
-          const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-          reject(
-            new CitcError(
-              missing ? 'SCONTROL_MISSING' : 'SCONTROL_FAILED',
-              `scontrol ${args.join(' ')} failed: ${detail}`,
-              {
-                subject: this.opts.path,
-                remedy: missing
-                  ? 'Set paths.scontrol in runtime.json to the absolute path of scontrol.'
-                  : 'Check that slurmctld is up (scontrol ping) and that SLURM_CONF points at its slurm.conf.',
-                exitCode: missing ? ExitCode.missingTool : ExitCode.failure,
-                cause: err,
-              },
-            ),
-          );
-          return;
-        }
-        this.opts.onCall?.({ args, ms });
-        resolve(stdout);
-      });
+      // `show nodes -o` prints about 600 bytes a node: 10,000 nodes need 6 MB, past execFile's 1 MB default.
+      execFile(
+        this.opts.path,
+        args,
+        { env, timeout: this.opts.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const ms = Date.now() - started;
+          if (err) {
+            const detail = (stderr || stdout || err.message).trim().split('\n')[0] ?? err.message;
+            this.opts.onCall?.({ args, ms, error: detail });
+            const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+            reject(
+              new CitcError(
+                missing ? 'SCONTROL_MISSING' : 'SCONTROL_FAILED',
+                `scontrol ${args.join(' ')} failed: ${detail}`,
+                {
+                  subject: this.opts.path,
+                  remedy: missing
+                    ? 'Set paths.scontrol in runtime.json to the absolute path of scontrol.'
+                    : 'Check that slurmctld is up (scontrol ping) and that SLURM_CONF points at its slurm.conf.',
+                  exitCode: missing ? ExitCode.missingTool : ExitCode.failure,
+                  cause: err,
+                },
+              ),
+            );
+            return;
+          }
+          this.opts.onCall?.({ args, ms });
+          resolve(stdout);
+        },
+      );
     });
   }
 

@@ -1,14 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ec2Error, isRetryable as ec2Retryable } from '../../src/cloud/aws/errors.js';
 import { gceError, isRetryable as gceRetryable } from '../../src/cloud/gcp/errors.js';
-import {
-  CloudBudgetError,
-  callWithRetry,
-  cloudCodeOf,
-  launchWindow,
-  networkErrorCode,
-  withTimeout,
-} from '../../src/cloud/retry.js';
+import { launchWindow } from '../../src/cloud/launch-window.js';
+import { CloudBudgetError, callWithRetry, cloudCodeOf, networkErrorCode, withTimeout } from '../../src/cloud/retry.js';
 import type { ApiCall } from '../../src/cloud/types.js';
 import { CitcError } from '../../src/core/errors.js';
 

@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterConfig } from '../core/plan/fixture.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
@@ -56,6 +57,26 @@ describe('bundled hooks (scripts/bundle-hooks.mjs)', () => {
         expect(live).toHaveLength(0);
         const exit = readLog(files).find((r) => r.hook === 'resume' && r.event === 'exit');
         expect(exit?.firstApiMs).toEqual(expect.any(Number));
+        // The reconcile pass and the node table, from the bundle, as the timer and `citc status` run them
+        // (asynchronously: the fake answers from this process).
+        const bundled = async (name: string, ...args: string[]) =>
+          (
+            await promisify(execFile)(
+              process.execPath,
+              [join(outdir, `${name}.mjs`), '--runtime', files.runtimePath, ...args],
+              { env },
+            )
+          ).stdout;
+        const table = JSON.parse(await bundled('nodes', '--json'));
+        expect(table.nodes.map((n: { node: string }) => n.node)).toEqual([
+          'compute-c5-1',
+          'compute-c5-2',
+          'compute-m5-1',
+        ]);
+        expect(table.summary).toMatchObject({ nodes: 3 });
+        const pass = JSON.parse(await bundled('reconcile', '--json'));
+        expect(pass).toMatchObject({ dryRun: false, actions: expect.any(Array) });
+        expect(readLog(files).find((r) => r.hook === 'reconcile' && r.event === 'exit')).toMatchObject({ code: 0 });
       } finally {
         await fake.stop();
       }

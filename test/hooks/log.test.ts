@@ -77,3 +77,28 @@ describe('openHookLog', () => {
     expect(new Set(lines.map((l) => JSON.parse(l).pid)).size).toBe(4);
   });
 });
+
+describe('openHookLog when the log file cannot be written', () => {
+  it('sends every line to syslog through logger, the first saying why and where', async () => {
+    const { chmodSync, writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'citc-log-'));
+    // A stand-in for /usr/bin/logger (no syslog daemon here): it records its arguments and stdin.
+    const got = join(dir, 'syslog.txt');
+    const logger = join(dir, 'logger');
+    writeFileSync(logger, `#!/bin/sh\necho "args: $*" >> '${got}'\ncat >> '${got}'\n`);
+    chmodSync(logger, 0o755);
+    // The log's directory would be under a regular file: it can never be made (ENOTDIR).
+    writeFileSync(join(dir, 'file'), '');
+    const file = join(dir, 'file', 'log', 'hooks.log');
+    const log = openHookLog({ hook: 'resume', file, format: 'text', now: fixed, logger });
+    log.info('start', { hostlist: 'c-[1-2]' });
+    expect(log.target).toBe('syslog:citc-resume');
+    log.close();
+    const text = readFileSync(got, 'utf8').split('\n');
+    expect(text[0]).toBe('args: -t citc-resume -p daemon.info');
+    expect(text[1]).toMatch(
+      new RegExp(`^citc resume: cannot write log ${file}: ENOTDIR.*; logging to syslog \\(tag citc-resume\\)$`),
+    );
+    expect(text).toContain(`2026-01-02T03:04:05.678Z resume[${process.pid}] info start hostlist=c-[1-2]`);
+  });
+});

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../src/core/config/types.js';
 import { stateDirOf } from '../../src/core/runtime.js';
-import { parsePassArgs } from '../../src/hooks/args.js';
 import { openHookLog } from '../../src/hooks/log.js';
 import type { RunContext } from '../../src/hooks/main.js';
-import { nodesCommand, reconcileCommand } from '../../src/hooks/pass.js';
+import { nodesOnce, reconcileOnce } from '../../src/hooks/pass.js';
 import { RETURNS_FILE } from '../../src/hooks/state-file.js';
 import { Scontrol } from '../../src/slurm/scontrol.js';
 import { clusterConfig } from '../core/plan/fixture.js';
@@ -90,9 +89,9 @@ describe.each(['aws', 'gcp'] as const)('%s: one reconcile pass on the real slurm
   let ctx: RunContext;
   const ids: Record<string, string> = {};
   const run = async (argv: string[]) => {
-    let out = '';
-    const code = await reconcileCommand(ctx, parsePassArgs('reconcile', argv), (t) => (out += t));
-    return { code, out };
+    const res = await reconcileOnce(ctx, { dryRun: argv.includes('--dry-run') });
+    const out = JSON.stringify('busy' in res ? { busy: true, pid: res.busy.pid } : res.report);
+    return { code: res.code, out };
   };
 
   beforeAll(async () => {
@@ -184,9 +183,7 @@ describe.each(['aws', 'gcp'] as const)('%s: one reconcile pass on the real slurm
     const { code, out } = await run(['--json']);
     expect(code).toBe(0);
     expect(JSON.parse(out).actions).toEqual([]);
-    let text = '';
-    expect(await nodesCommand(ctx, parsePassArgs('nodes', ['--json']), (t) => (text += t))).toBe(0);
-    const table = JSON.parse(text) as {
+    const table = (await nodesOnce(ctx)) as {
       nodes: { node: string; state: string; instance: string | null; address: string | null }[];
       summary: { nodes: number; instances: number };
     };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { launchWindow } from '../../src/cloud/retry.js';
+import { launchWindow } from '../../src/cloud/launch-window.js';
 import { ExitCode } from '../../src/core/errors.js';
 import { runResume } from '../../src/hooks/resume.js';
 import { clusterConfig } from '../core/plan/fixture.js';

@@ -39,6 +39,7 @@ describe('buildHookRuntime', () => {
       scontrol: '/opt/slurm/bin/scontrol',
       logFile: '/var/log/citc/hooks.log',
       lockDir: '/run/citc/locks',
+      stateDir: '/var/lib/citc',
     });
     expect(rt.log).toEqual({ format: 'text' });
     expect(checkHookRuntime(JSON.parse(JSON.stringify(rt)))).toBeUndefined();

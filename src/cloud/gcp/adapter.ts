@@ -7,16 +7,9 @@ import { PassThroughClient } from 'google-auth-library';
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { instanceName, type NodeName, TAG } from '../../core/naming.js';
 import type { GcpLaunchSettings } from '../../core/runtime.js';
+import { launchLimits } from '../launch-window.js';
 import { forEachLimit } from '../pool.js';
-import {
-  CloudBudgetError,
-  callWithRetry,
-  DEFAULT_RETRY,
-  launchLimits,
-  type RetryPolicy,
-  sleep,
-  withTimeout,
-} from '../retry.js';
+import { CloudBudgetError, callWithRetry, DEFAULT_RETRY, type RetryPolicy, sleep, withTimeout } from '../retry.js';
 import type {
   CloudAdapter,
   CloudAdapterOptions,

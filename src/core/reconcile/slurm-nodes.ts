@@ -60,7 +60,12 @@ function localTimeMs(s: string): number {
   return new Date(s).getTime();
 }
 
-/** Powered down or on its way there: Slurm wants no instance for it. */
+/**
+ * Powered down or on its way there: Slurm wants no instance for it. A power-up queued on a powered-down
+ * node (POWER_UP, until the next power-save cycle starts the resume) counts as wanted: the resume about to
+ * run may reuse the instance that is there.
+ */
 export function poweredDown(n: SlurmNode): boolean {
+  if (n.flags.includes('POWER_UP')) return false;
   return n.flags.includes('POWERED_DOWN') || n.flags.includes('POWERING_DOWN');
 }

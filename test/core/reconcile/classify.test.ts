@@ -71,6 +71,13 @@ const cases: Case[] = [
     actions: [{ kind: 'terminate', node: N, instanceId: 'i-1', why: 'orphan' }],
   },
   {
+    name: 'a power-up queued on a powered-down node (POWER_UP): its instance is wanted, the resume may reuse it',
+    slurm: [node(N, 'IDLE+CLOUD+POWER_UP+POWERED_DOWN')],
+    instances: [inst('i-1', N, 600, { privateIp: '10.0.0.3' })],
+    statuses: ['no-address'],
+    actions: [{ kind: 'set-address', node: N, addr: '10.0.0.3', hostname: N }],
+  },
+  {
     name: 'instance for a powered-down node within the grace: a launch may be in flight, left alone',
     slurm: [node(N, 'IDLE+CLOUD+POWERED_DOWN')],
     instances: [inst('i-1', N, 30)],

@@ -31,5 +31,6 @@ describe('parseShowNodes', () => {
   });
   it('powered down means POWERED_DOWN or POWERING_DOWN', () => {
     expect(nodes.map(poweredDown)).toEqual([true, true, false]);
+    expect(poweredDown({ ...(nodes[0] as (typeof nodes)[0]), flags: ['CLOUD', 'POWER_UP', 'POWERED_DOWN'] })).toBe(false);
   });
 });
