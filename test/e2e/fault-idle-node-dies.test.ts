@@ -8,9 +8,10 @@ import {
   powerUp,
   settle,
   waitNodeUp,
+  waitSeen,
 } from './harness/faults.js';
 import { type Harness, startHarness } from './harness/harness.js';
-import { waitJob } from './harness/scenario.js';
+import { submit, waitJob } from './harness/scenario.js';
 import { recordTimeline } from './harness/timeline.js';
 
 // Today: the job is requeued after a launch failure, then stuck COMPLETING on an
@@ -34,16 +35,26 @@ describe('an idle powered-up node’s instance is terminated behind Slurm’s ba
 
     const faultAt = Date.now();
     await h.cloud.die([first.id]);
-    // The job asks for that node by name: it lands there while Slurm still thinks it idle and healthy.
-    id = await h.slurm.sbatch('-N', '1', '-w', node, '-o', `${h.dir}/job-%j.out`, '--wrap', 'hostname');
+    // Slurm prefers the node that is up: the job lands there while Slurm still thinks it idle and healthy.
+    id = await submit(h, 1, 'hostname');
     const jobId = id;
+    const landed = await waitSeen(
+      h,
+      'the job on the dead node',
+      node,
+      faultAt,
+      (t) => /ALLOCATED/.test(t.state),
+      30_000,
+    );
 
     const down = await waitFor('the node set down by citc', 45_000, async () => firstSeen(h, node, faultAt, citcDown));
     expect(down.reason).toMatch(new RegExp(`^citc: instance (${first.id} terminated|gone)`));
     const done = await waitJob(h, jobId, /^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL)$/, 150_000);
     const doneAt = Date.now();
-    expect(done).toMatchObject({ JobState: 'COMPLETED', ExitCode: '0:0', NodeList: node });
-    const second = h.cloud.events.find((e) => e.event.type === 'created' && e.at > faultAt && e.event.node === node);
+    expect(done).toMatchObject({ JobState: 'COMPLETED', ExitCode: '0:0' });
+    const second = h.cloud.events.find(
+      (e) => e.event.type === 'created' && e.at > faultAt && e.event.node === done.NodeList,
+    );
     expect(second?.event.id).toBeDefined();
     expect(second?.event.id).not.toBe(first.id);
 
@@ -54,7 +65,12 @@ describe('an idle powered-up node’s instance is terminated behind Slurm’s ba
         h,
         'idle node terminated behind Slurm, then a job lands on it',
         faultAt,
-        { 'node set down by citc': down.at, 'new instance created': second?.at, 'job done': doneAt },
+        {
+          'job landed on the dead node': landed.at,
+          'node set down by citc': down.at,
+          'new instance created': second?.at,
+          'job done': doneAt,
+        },
         { at: doneAt },
       ),
     );
