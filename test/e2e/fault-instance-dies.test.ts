@@ -35,6 +35,7 @@ describe('an instance dies under a running job', () => {
     await powerUp(h, up);
     await waitNodeUp(h, up, wokeAt);
     // The first run waits to be killed; the requeued run (SLURM_RESTART_COUNT set) ends at once.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable in the job script
     id = await submit(h, 1, 'echo "ran on $SLURMD_NODENAME"; [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] || sleep 600');
     const jobId = id;
     const running = await waitJob(h, jobId, /^RUNNING$/);
