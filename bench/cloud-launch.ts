@@ -5,9 +5,9 @@
 import { createCloudAdapter } from '../src/cloud/factory.js';
 import type { ApiCall, CloudInstance } from '../src/cloud/types.js';
 import { chunk, LAUNCH_BATCH_LIMIT } from '../src/core/plan/batch-limits.js';
-import { batch, range, testRuntime } from '../test/cloud/runtime.js';
 import { Ec2Fake } from '../test/fakes/ec2/server.js';
 import { GceFake } from '../test/fakes/gce/server.js';
+import { batch, cloudRuntime, range } from '../test/support/runtime.js';
 
 const sizes = process.argv.slice(2).map(Number);
 for (const cloud of ['aws', 'gcp'] as const) {
@@ -15,7 +15,7 @@ for (const cloud of ['aws', 'gcp'] as const) {
     const fake = cloud === 'aws' ? new Ec2Fake() : new GceFake();
     await fake.start();
     const calls: ApiCall[] = [];
-    const rt = testRuntime(cloud, fake.endpoint);
+    const rt = cloudRuntime(cloud, fake.endpoint);
     const adapter = await createCloudAdapter(rt, { onApiCall: (c) => calls.push(c), pollMs: 10 });
     const zone = rt.cluster.provider.zones[0] as string;
     const t0 = performance.now();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAnsibleInputs } from '../../src/ansible/inputs.js';
-import { awsCluster } from '../render/fixtures.js';
+import { awsCluster } from '../support/cluster.js';
 import { renderRoleTemplate, runRoleTasks } from './ansible-local.js';
 
 /**

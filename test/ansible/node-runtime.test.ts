@@ -8,7 +8,7 @@ import { writeAnsibleInputs } from '../../src/ansible/inputs.js';
 import { ensureNodeRuntime, integrityHex, NODE_RUNTIME, nodeArchivePath } from '../../src/ansible/node-runtime.js';
 import { CitcError } from '../../src/core/errors.js';
 import { packageRoot } from '../../src/render/package-root.js';
-import { awsCluster } from '../render/fixtures.js';
+import { awsCluster } from '../support/cluster.js';
 import { runRoleTasks } from './ansible-local.js';
 
 /**

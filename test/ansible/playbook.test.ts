@@ -10,7 +10,7 @@ import { runManagementPlaybook } from '../../src/ansible/run-playbook.js';
 import { CitcError, ExitCode } from '../../src/core/errors.js';
 import type { ClusterState } from '../../src/core/state.js';
 import { ansibleDir, packageRoot } from '../../src/render/package-root.js';
-import { awsCluster, gcpCluster } from '../render/fixtures.js';
+import { awsCluster, gcpCluster } from '../support/cluster.js';
 
 let workDir: string;
 beforeEach(async () => {

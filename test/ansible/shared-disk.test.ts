@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { sharedDiskPaths } from '../../src/ansible/group-vars.js';
 import { writeAnsibleInputs } from '../../src/ansible/inputs.js';
 import type { ClusterState } from '../../src/core/state.js';
-import { awsCluster, gcpCluster } from '../render/fixtures.js';
+import { awsCluster, gcpCluster } from '../support/cluster.js';
 import { runRoleTasks } from './ansible-local.js';
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { writeAnsibleInputs } from '../../src/ansible/inputs.js';
 import { ansibleDir } from '../../src/render/package-root.js';
-import { awsCluster } from '../render/fixtures.js';
+import { awsCluster } from '../support/cluster.js';
 import { runRoleTasks } from './ansible-local.js';
 
 /**

@@ -11,7 +11,7 @@ import { CitcError } from '../../src/core/errors.js';
 import type { ClusterState } from '../../src/core/state.js';
 import { ensureDeployKey } from '../../src/deploy/deploy-key.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
-import { awsCluster } from '../render/fixtures.js';
+import { awsCluster } from '../support/cluster.js';
 
 /**
  * The whole pinning path with real parts: the host key comes from the (fake) EC2 console through the real

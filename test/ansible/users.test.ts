@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { writeAnsibleInputs } from '../../src/ansible/inputs.js';
-import { awsCluster } from '../render/fixtures.js';
+import { awsCluster } from '../support/cluster.js';
 import { renderRoleTemplate } from './ansible-local.js';
 
 /** What the users role gets and renders (real template module); creating the accounts is proven by the lab. */

@@ -3,14 +3,14 @@ import { AwsAdapter, NODES_TAG } from '../../src/cloud/aws/adapter.js';
 import type { ApiCall } from '../../src/cloud/types.js';
 import type { NodeName } from '../../src/core/naming.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
-import { batch, range, testRuntime } from './runtime.js';
+import { batch, cloudRuntime, range } from '../support/runtime.js';
 
 let fake: Ec2Fake;
 let calls: ApiCall[];
 let adapter: AwsAdapter;
 
 function make(budgetMs = 5000, name = 'alpha'): AwsAdapter {
-  return new AwsAdapter(testRuntime('aws', fake.endpoint, name), {
+  return new AwsAdapter(cloudRuntime('aws', fake.endpoint, name), {
     budgetMs,
     pollMs: 20,
     onApiCall: (c) => calls.push(c),
@@ -27,7 +27,7 @@ afterEach(() => fake.stop());
 
 describe('AwsAdapter.launch', () => {
   it('with a launch template, still sends the recorded image so that an image rebuild needs no redeploy', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     if (rt.aws) rt.aws.launchTemplateId = 'lt-0abc';
     rt.imageId = 'ami-0feedfacefeedface';
     const withTemplate = new AwsAdapter(rt, { budgetMs: 5000, pollMs: 20, onApiCall: (c) => calls.push(c) });
@@ -40,7 +40,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('launches two shapes across two zones, one RunInstances per batch, nodes mapped by launch index', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const a = await adapter.launch(batch(rt, 'small', [1, 2, 3], 'us-east-1a'));
     const b = await adapter.launch(batch(rt, 'big', [1, 2], 'us-east-1b'));
     expect(a.failed).toEqual([]);
@@ -84,7 +84,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('a single-node launch carries Name and citc:node; spot sets InstanceMarketOptions', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const b = { ...batch(rt, 'small', [9], 'us-east-1a'), spot: true };
     const r = await adapter.launch(b);
     const inst = fake.instances.get(r.launched[0]?.id ?? '');
@@ -94,7 +94,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('is idempotent: an identical re-run returns the same instances, none new', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const first = await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
     const again = await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
     expect(again.launched.map((i) => i.id)).toEqual(first.launched.map((i) => i.id));
@@ -104,7 +104,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('relaunches nodes whose earlier launch with the same token was terminated', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const first = await adapter.launch(batch(rt, 'small', [1], 'us-east-1a'));
     await adapter.terminate(first.launched);
     expect(await adapter.waitGone(first.launched, Date.now() + 2000)).toEqual([]);
@@ -115,7 +115,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('a re-run after one node of the batch was terminated relaunches that node only', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const first = await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
     const [one, two] = first.launched as [(typeof first.launched)[0], (typeof first.launched)[0]];
     await adapter.terminate([one]);
@@ -134,7 +134,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('separate runs use separate tokens: a node resumed and terminated five times launches every time', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const ids: string[] = [];
     for (let run = 0; run < 5; run++) {
       const r = await make().launch(batch(rt, 'small', [1], 'us-east-1a'));
@@ -152,7 +152,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('a new image between two runs still launches (no IdempotentParameterMismatch)', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const first = await make().launch(batch(rt, 'small', [1], 'us-east-1a'));
     await adapter.terminate(first.launched);
     await adapter.waitGone(first.launched, Date.now() + 2000);
@@ -166,7 +166,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('a token taken by a different request (IdempotentParameterMismatch) moves on to a fresh token', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const opts = { budgetMs: 5000, pollMs: 20, invocationId: 'same-id' };
     await new AwsAdapter(rt, opts).launch(batch(rt, 'small', [1], 'us-east-1a'));
     rt.imageId = 'ami-0rebuilt000000000';
@@ -181,7 +181,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('a throttled call retried within one run sends the same token and launches once', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     fake.faults.throttle(2, 'RunInstances');
     const r = await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
     const again = await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
@@ -194,7 +194,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('an instance handed back stopped by its token is not counted as launched; the node gets a new one', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const first = await adapter.launch(batch(rt, 'small', [1], 'us-east-1a'));
     const old = fake.instances.get(first.launched[0]?.id ?? '');
     if (old) old.state = 'stopped';
@@ -205,13 +205,13 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('RunInstances asks for terminate on instance-initiated shutdown', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     await adapter.launch(batch(rt, 'small', [1], 'us-east-1a'));
     expect(fake.callsOf('RunInstances')[0]?.params.InstanceInitiatedShutdownBehavior).toBe('terminate');
   });
 
   it('splits a batch whose hostlist does not fit one tag value, mapping still exact', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const odd = range(1, 200).map((i) => i * 2 + 1000); // no runs: long hostlist
     const r = await adapter.launch(batch(rt, 'small', odd, 'us-east-1a'));
     expect(r.failed).toEqual([]);
@@ -223,7 +223,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('capacity per instance type and per zone comes back as kind capacity with the EC2 code', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     fake.faults.capacity({ instanceType: 't3.small' });
     fake.faults.capacity({
       zone: 'us-east-1b',
@@ -244,7 +244,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('quota errors are kind quota', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     fake.faults.capacity({ code: 'VcpuLimitExceeded', times: 1 });
     const r = await adapter.launch(batch(rt, 'big', [1], 'us-east-1a'));
     expect(r.failed[0]).toMatchObject({
@@ -254,7 +254,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('partial launch: K of N launched, the rest failed as capacity', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     fake.faults.partial(3);
     const r = await adapter.launch(batch(rt, 'small', range(1, 5), 'us-east-1a'));
     expect(r.launched.map((i) => i.node)).toEqual(['compute-small-1', 'compute-small-2', 'compute-small-3']);
@@ -265,7 +265,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('throttling is retried within the budget', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     fake.faults.throttle(3, 'RunInstances');
     fake.faults.serverError(1, 'DescribeInstances');
     const r = await adapter.launch(batch(rt, 'small', [1], 'us-east-1a'));
@@ -277,7 +277,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('throttling past the budget fails the nodes as throttled with the EC2 code, nothing launched', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const tight = make(300);
     fake.faults.throttle(1000);
     const r = await tight.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
@@ -290,7 +290,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('the run deadline bounds every call together: after it, nothing more is sent', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     // A generous per-call budget: only the shared deadline can stop these.
     const deadlineMs = Date.now() + 400;
     const bounded = new AwsAdapter(rt, { budgetMs: 60_000, deadlineMs, onApiCall: (c) => calls.push(c) });
@@ -312,7 +312,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('a reply slower than the time left is cut off and the nodes fail as timeout', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const bounded = new AwsAdapter(rt, { deadlineMs: Date.now() + 300, onApiCall: (c) => calls.push(c) });
     fake.faults.slow(1500);
     const t0 = Date.now();
@@ -322,7 +322,7 @@ describe('AwsAdapter.launch', () => {
   });
 
   it('slow replies still complete', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     fake.faults.slow(150);
     const r = await adapter.launch(batch(rt, 'small', [1], 'us-east-1a'));
     expect(r.launched).toHaveLength(1);
@@ -332,7 +332,7 @@ describe('AwsAdapter.launch', () => {
 
 describe('AwsAdapter.terminate / list', () => {
   it('terminates present, absent and half-present instances; absent counts as gone', async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', range(1, 4), 'us-east-1a'));
     const [a, b, c, d] = r.launched as [
       (typeof r.launched)[0],
@@ -357,7 +357,7 @@ describe('AwsAdapter.terminate / list', () => {
     fake = new Ec2Fake({ terminateDelayMs: 400 });
     await fake.start();
     adapter = make();
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
     await adapter.terminate(r.launched);
     expect((await adapter.waitGone(r.launched, Date.now() + 100)).map((i) => i.id).sort()).toEqual(
@@ -394,10 +394,10 @@ describe('AwsAdapter.terminate / list', () => {
   });
 
   it("never lists another cluster's instances", async () => {
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const beta = make(5000, 'beta');
     await adapter.launch(batch(rt, 'small', [1, 2], 'us-east-1a'));
-    await beta.launch(batch(testRuntime('aws', fake.endpoint, 'beta'), 'small', [1, 2, 3], 'us-east-1a'));
+    await beta.launch(batch(cloudRuntime('aws', fake.endpoint, 'beta'), 'small', [1, 2, 3], 'us-east-1a'));
     expect((await adapter.list()).map((i) => i.cluster)).toEqual(['alpha', 'alpha']);
     expect((await beta.list()).every((i) => i.cluster === 'beta')).toBe(true);
     expect(await beta.list()).toHaveLength(3);
@@ -406,7 +406,7 @@ describe('AwsAdapter.terminate / list', () => {
   it('emits created/terminated events with node and IP', async () => {
     const events: string[] = [];
     fake.on('instance', (e) => events.push(`${e.type}:${e.node}:${e.ip}`));
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'big', [1], 'us-east-1a'));
     await adapter.terminate(r.launched);
     await adapter.waitGone(r.launched, Date.now() + 2000);

@@ -8,7 +8,7 @@ import { nextResume, startResume, summarizeResume } from '../../src/core/plan/re
 import { cloudOf } from '../../src/hooks/cloud.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
-import { testRuntime } from './runtime.js';
+import { cloudRuntime } from '../support/runtime.js';
 
 /**
  * A node whose instance powered itself off (AWS stopped, GCE TERMINATED/SUSPENDED) is not "running":
@@ -20,7 +20,7 @@ afterEach(async () => {
   stop = undefined;
 });
 
-async function resume(adapter: CloudAdapter, runtime: ReturnType<typeof testRuntime>, nodes: string[]) {
+async function resume(adapter: CloudAdapter, runtime: ReturnType<typeof cloudRuntime>, nodes: string[]) {
   const cloud = cloudOf(adapter, runtime);
   const refs: NodeRef[] = resolveNodes(runtime.cluster, nodes).known;
   let step = startResume(runtime.cluster, refs, await cloud.list(nodes));
@@ -33,7 +33,7 @@ describe('resume of a node whose instance is stopped', () => {
     const fake = new Ec2Fake();
     await fake.start();
     stop = () => fake.stop();
-    const rt = testRuntime('aws', fake.endpoint);
+    const rt = cloudRuntime('aws', fake.endpoint);
     const tags = (node: string) => ({ 'citc:cluster': 'alpha', 'citc:node': node });
     const [stopped] = fake.seed(1, { tags: tags('compute-small-1'), state: 'stopped' });
     const [up] = fake.seed(1, { tags: tags('compute-small-2'), state: 'running' });
@@ -56,7 +56,7 @@ describe('resume of a node whose instance is stopped', () => {
     const fake = new GceFake({ operationMs: 50 });
     await fake.start();
     stop = () => fake.stop();
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const zone = rt.cluster.provider.zones[0] as string;
     const labels = { 'citc-cluster': 'alpha' };
     fake.seed('proj', zone, ['alpha-compute-small-1'], labels, 'TERMINATED');

@@ -7,7 +7,7 @@ import type { ApiCall, CloudAdapter, CloudAdapterOptions } from '../../src/cloud
 import type { NodeName } from '../../src/core/naming.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
-import { batch, testRuntime } from './runtime.js';
+import { batch, cloudRuntime } from '../support/runtime.js';
 
 /** The hooks list named nodes (zone by zone on Google Cloud); destroy lists everything. */
 const NODES = ['compute-small-1', 'compute-small-2'] as NodeName[];
@@ -25,7 +25,7 @@ describe.each([
   let calls: ApiCall[];
   const zone = kind === 'aws' ? 'us-east-1a' : 'europe-west4-a';
   const make = (endpoint: string, opts: CloudAdapterOptions = {}): CloudAdapter => {
-    const rt = testRuntime(kind, endpoint);
+    const rt = cloudRuntime(kind, endpoint);
     const o = { budgetMs: 5000, pollMs: 20, onApiCall: (c: ApiCall) => calls.push(c), ...opts };
     return kind === 'aws' ? new AwsAdapter(rt, o) : new GcpAdapter(rt, o);
   };
@@ -41,7 +41,7 @@ describe.each([
 
   it('list recovers from connections reset before the reply', async () => {
     const adapter = make(fake.endpoint);
-    await adapter.launch(batch(testRuntime(kind, fake.endpoint), 'small', [1, 2], zone));
+    await adapter.launch(batch(cloudRuntime(kind, fake.endpoint), 'small', [1, 2], zone));
     fake.faults.reset(2, list);
     const listed = await adapter.list(NODES);
     expect(listed.map((i) => i.node).sort()).toEqual(['compute-small-1', 'compute-small-2']);
@@ -50,7 +50,7 @@ describe.each([
 
   it('terminate recovers when the reply is lost after the cloud acted, and the instances are gone', async () => {
     const adapter = make(fake.endpoint);
-    const r = await adapter.launch(batch(testRuntime(kind, fake.endpoint), 'small', [1, 2], zone));
+    const r = await adapter.launch(batch(cloudRuntime(kind, fake.endpoint), 'small', [1, 2], zone));
     fake.faults.reset(1, terminate, { afterWork: true });
     fake.faults.reset(1, terminate);
     const out = await adapter.terminate(r.launched);
@@ -64,7 +64,7 @@ describe.each([
   it('a launch whose reply was lost is retried without launching twice', async () => {
     const adapter = make(fake.endpoint);
     fake.faults.reset(1, launch, { afterWork: true });
-    const r = await adapter.launch(batch(testRuntime(kind, fake.endpoint), 'small', [1, 2, 3], zone));
+    const r = await adapter.launch(batch(cloudRuntime(kind, fake.endpoint), 'small', [1, 2, 3], zone));
     expect(r.failed).toEqual([]);
     expect(r.launched.map((i) => i.node).sort()).toEqual(['compute-small-1', 'compute-small-2', 'compute-small-3']);
     expect(resets()).toBe(1);
@@ -73,7 +73,7 @@ describe.each([
 
   it('a connection reset on every call ends within the budget with the Node code', async () => {
     const adapter = make(fake.endpoint, { budgetMs: 600 });
-    const r = await make(fake.endpoint).launch(batch(testRuntime(kind, fake.endpoint), 'small', [1], zone));
+    const r = await make(fake.endpoint).launch(batch(cloudRuntime(kind, fake.endpoint), 'small', [1], zone));
     fake.faults.reset(1_000_000);
     const t0 = Date.now();
     const err = await adapter.list().catch((e) => e);
@@ -82,7 +82,7 @@ describe.each([
     expect(resets()).toBeGreaterThan(1);
     const out = await adapter.terminate(r.launched);
     expect(out.failed.map((f) => f.code)).toEqual(['ECONNRESET']);
-    const launched = await adapter.launch(batch(testRuntime(kind, fake.endpoint), 'small', [2], zone));
+    const launched = await adapter.launch(batch(cloudRuntime(kind, fake.endpoint), 'small', [2], zone));
     expect(launched.failed.map((f) => `${f.kind}:${f.code}`)).toEqual(['timeout:ECONNRESET']);
     expect(Date.now() - t0).toBeLessThan(5000);
     fake.faults.clear();
@@ -104,7 +104,7 @@ describe.each([
     const gateway = await badGateway(fake.endpoint, [502, 504]);
     try {
       const adapter = make(gateway.endpoint);
-      const r = await adapter.launch(batch(testRuntime(kind, fake.endpoint), 'small', [1], zone));
+      const r = await adapter.launch(batch(cloudRuntime(kind, fake.endpoint), 'small', [1], zone));
       expect(r.failed).toEqual([]);
       expect(r.launched).toHaveLength(1);
       expect(calls.slice(0, 2).map((c) => c.errorCode)).toEqual(['502', '504']);

@@ -6,7 +6,7 @@ import { decodeBatch, encodeBatch } from '../../src/cloud/gcp/batch.js';
 import type { ApiCall } from '../../src/cloud/types.js';
 import type { NodeName } from '../../src/core/naming.js';
 import { GceFake } from '../fakes/gce/server.js';
-import { batch, range, testRuntime } from './runtime.js';
+import { batch, cloudRuntime, range } from '../support/runtime.js';
 
 let fake: GceFake;
 let calls: ApiCall[];
@@ -15,7 +15,7 @@ const ZA = 'europe-west4-a';
 const ZB = 'europe-west4-b';
 
 function make(budgetMs = 5000, name = 'alpha'): GcpAdapter {
-  return new GcpAdapter(testRuntime('gcp', fake.endpoint, name), {
+  return new GcpAdapter(cloudRuntime('gcp', fake.endpoint, name), {
     budgetMs,
     pollMs: 20,
     onApiCall: (c) => calls.push(c),
@@ -40,7 +40,7 @@ afterEach(() => fake.stop());
 describe('GcpAdapter.launch', () => {
   it('launches two shapes across two zones with one bulkInsert each, named after the nodes', async () => {
     await restart({ operationMs: 50 });
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const a = await adapter.launch(batch(rt, 'small', [1, 2, 3], ZA));
     const b = await adapter.launch(batch(rt, 'big', [1, 2], ZB));
     expect(a.failed).toEqual([]);
@@ -85,7 +85,7 @@ describe('GcpAdapter.launch', () => {
   });
 
   it("lists only the bulkInsert's own instances afterwards (by its launch label), not the whole zone", async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     fake.seed(
       'proj',
       ZA,
@@ -102,7 +102,7 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('a same-name TERMINATED or SUSPENDED instance that bulkInsert skips is not reported as launched', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     fake.seed('proj', ZA, ['alpha-compute-small-1'], { 'citc-cluster': 'alpha' }, 'TERMINATED');
     fake.seed('proj', ZA, ['alpha-compute-small-2'], { 'citc-cluster': 'alpha' }, 'SUSPENDED');
     const r = await adapter.launch(batch(rt, 'small', [1, 2, 3], ZA));
@@ -114,7 +114,7 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('spot sets provisioningModel SPOT with DELETE on preemption', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     await adapter.launch({ ...batch(rt, 'small', [1], ZA), spot: true });
     const body = fake.callsOf('bulkInsert')[0]?.params.body as {
       instanceProperties: { scheduling: Record<string, unknown> };
@@ -126,7 +126,7 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('is idempotent: existing names are not created twice', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const first = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
     const again = await adapter.launch(batch(rt, 'small', [1, 2, 3], ZA));
     expect(first.launched).toHaveLength(2);
@@ -141,7 +141,7 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('capacity per machine type and per zone comes back as kind capacity with the operation error code', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     fake.faults.capacity({ instanceType: 'e2-small' });
     fake.faults.capacity({ zone: ZB, code: 'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS' });
     const byType = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
@@ -158,14 +158,14 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('quota errors are kind quota', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     fake.faults.capacity({ code: 'QUOTA_EXCEEDED', times: 1 });
     const r = await adapter.launch(batch(rt, 'big', [1], ZA));
     expect(r.failed[0]).toMatchObject({ kind: 'quota', code: 'QUOTA_EXCEEDED' });
   });
 
   it('partial launch: K of N launched, the rest failed as capacity', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     fake.faults.partial(2);
     const r = await adapter.launch(batch(rt, 'small', range(1, 5), ZA));
     expect(r.launched).toHaveLength(2);
@@ -175,7 +175,7 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('throttling (403 rateLimitExceeded) and 503s are retried within the budget', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     fake.faults.throttle(3, 'bulkInsert');
     fake.faults.serverError(1, 'list');
     const r = await adapter.launch(batch(rt, 'small', [1], ZA));
@@ -186,7 +186,7 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('throttling past the budget fails the nodes as throttled with the API reason, nothing launched', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const tight = make(300);
     fake.faults.throttle(1000);
     const r = await tight.launch(batch(rt, 'small', [1, 2], ZA));
@@ -199,7 +199,7 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('the run deadline bounds every call together: after it, nothing more is sent', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     // Room for the client's construction (a few hundred ms on a loaded machine) and a few attempts.
     const deadlineMs = Date.now() + 1500;
     const bounded = new GcpAdapter(rt, { budgetMs: 60_000, deadlineMs, onApiCall: (c) => calls.push(c) });
@@ -227,7 +227,7 @@ describe('GcpAdapter.launch', () => {
 
   it('a bulkInsert operation still running at the deadline fails its nodes as timeout', async () => {
     await restart({ operationMs: 5000 });
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const bounded = new GcpAdapter(rt, { deadlineMs: Date.now() + 1500, pollMs: 20, onApiCall: (c) => calls.push(c) });
     const t0 = Date.now();
     const r = await bounded.launch(batch(rt, 'small', [1, 2], ZA));
@@ -239,7 +239,7 @@ describe('GcpAdapter.launch', () => {
   });
 
   it('slow replies still complete', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     fake.faults.slow(150);
     const r = await adapter.launch(batch(rt, 'small', [1], ZA));
     expect(r.launched).toHaveLength(1);
@@ -249,7 +249,7 @@ describe('GcpAdapter.launch', () => {
 
 describe('GcpAdapter.terminate / list', () => {
   it('deletes present, absent and half-present instances; 404 counts as gone', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', range(1, 4), ZA));
     const [a, b, c, d] = [...r.launched].sort((x, y) => x.id.localeCompare(y.id)) as [
       (typeof r.launched)[0],
@@ -268,7 +268,7 @@ describe('GcpAdapter.terminate / list', () => {
 
   it('terminate awaits the delete operations: when it returns, the instances are gone', async () => {
     await restart({ operationMs: 300 });
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', range(1, 20), ZA));
     expect(r.launched).toHaveLength(20);
     const out = await adapter.terminate(r.launched);
@@ -285,7 +285,7 @@ describe('GcpAdapter.terminate / list', () => {
 
   it('a delete still running at the deadline counts as accepted and waitGone reports it', async () => {
     await restart({ operationMs: 2500 });
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
     // Room for the client's construction (a few hundred ms on a loaded machine) and the delete itself.
     const bounded = new GcpAdapter(rt, { deadlineMs: Date.now() + 1000, pollMs: 20 });
@@ -297,7 +297,7 @@ describe('GcpAdapter.terminate / list', () => {
   });
 
   it('a failed delete operation is reported with its error code', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', [1, 2], ZA));
     fake.faults.deleteError(1, 'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE');
     const out = await adapter.terminate(r.launched);
@@ -307,7 +307,7 @@ describe('GcpAdapter.terminate / list', () => {
   });
 
   it('terminates instances known only by name (no zone) by looking them up', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     await adapter.launch(batch(rt, 'big', [1], ZB));
     const stub = {
       id: 'alpha-compute-big-1',
@@ -373,7 +373,7 @@ describe('GcpAdapter.terminate / list', () => {
   });
 
   it('deletes throttled inside a batch are sent again; the batch request itself is retried on a 503', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', range(1, 5), ZA));
     fake.faults.serverError(1, 'batch');
     fake.faults.throttle(2, 'delete');
@@ -398,7 +398,7 @@ describe('GcpAdapter.terminate / list', () => {
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     try {
       const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-      const behind = new GcpAdapter(testRuntime('gcp', endpoint), { budgetMs: 2000 });
+      const behind = new GcpAdapter(cloudRuntime('gcp', endpoint), { budgetMs: 2000 });
       const inst = {
         id: 'alpha-compute-small-1',
         name: 'alpha-compute-small-1',
@@ -417,7 +417,7 @@ describe('GcpAdapter.terminate / list', () => {
   });
 
   it('a delete throttled until the time runs out fails with the throttle code; the others go', async () => {
-    const rt = testRuntime('gcp', fake.endpoint);
+    const rt = cloudRuntime('gcp', fake.endpoint);
     const r = await adapter.launch(batch(rt, 'small', range(1, 3), ZA));
     const [first] = [...r.launched].sort((x, y) => x.id.localeCompare(y.id));
     const bounded = new GcpAdapter(rt, { budgetMs: 1500, pollMs: 20 });
@@ -474,8 +474,8 @@ describe('GcpAdapter.terminate / list', () => {
 
   it("never lists another cluster's instances", async () => {
     const beta = make(5000, 'beta');
-    await adapter.launch(batch(testRuntime('gcp', fake.endpoint), 'small', [1, 2], ZA));
-    await beta.launch(batch(testRuntime('gcp', fake.endpoint, 'beta'), 'small', [1, 2, 3], ZA));
+    await adapter.launch(batch(cloudRuntime('gcp', fake.endpoint), 'small', [1, 2], ZA));
+    await beta.launch(batch(cloudRuntime('gcp', fake.endpoint, 'beta'), 'small', [1, 2, 3], ZA));
     expect((await adapter.list()).map((i) => i.cluster)).toEqual(['alpha', 'alpha']);
     expect((await beta.list()).map((i) => i.id).sort()).toEqual([
       'beta-compute-small-1',
@@ -487,7 +487,7 @@ describe('GcpAdapter.terminate / list', () => {
   it('emits created/terminated events with node and IP', async () => {
     const events: string[] = [];
     fake.on('instance', (e) => events.push(`${e.type}:${e.node}:${e.ip}`));
-    const r = await adapter.launch(batch(testRuntime('gcp', fake.endpoint), 'big', [1], ZA));
+    const r = await adapter.launch(batch(cloudRuntime('gcp', fake.endpoint), 'big', [1], ZA));
     await adapter.terminate(r.launched);
     const ip = r.launched[0]?.privateIp;
     expect(events).toEqual([`created:compute-big-1:${ip}`, `terminated:compute-big-1:${ip}`]);

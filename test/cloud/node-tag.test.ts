@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compressOrdered, expandNodesTag, nodeAtLaunchIndex, splitForTag } from '../../src/cloud/aws/node-tag.js';
-import { range } from './runtime.js';
+import { range } from '../support/runtime.js';
 
 describe('compressOrdered / splitForTag', () => {
   it('compresses runs and keeps order so index i maps back to node i', () => {

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCloudAdapter } from '../../src/cloud/factory.js';
-import { batch, testRuntime } from './runtime.js';
+import { batch, cloudRuntime } from '../support/runtime.js';
 
 /** The fakes as separate processes (as the e2e test runs them), driven over their HTTP control paths. */
 let child: ResultPromise | undefined;
@@ -41,7 +41,7 @@ for (const cloud of ['aws', 'gcp'] as const) {
         body: JSON.stringify({ capacity: [{ zone, times: 1 }], throttle: { count: 2 } }),
       });
       expect(fault.status).toBe(200);
-      const rt = testRuntime(cloud, endpoint);
+      const rt = cloudRuntime(cloud, endpoint);
       const adapter = await createCloudAdapter(rt, { budgetMs: 10_000 });
       const refused = await adapter.launch(batch(rt, 'small', [1, 2], zone));
       expect(refused.failed.map((f) => f.kind)).toEqual(['capacity', 'capacity']);

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { writeAnsibleInputs } from '../../src/ansible/inputs.js';
 import { ensureDeployKey } from '../../src/deploy/deploy-key.js';
-import { only, synthExample } from '../infra/synth-fixture.js';
-import { awsCluster } from '../render/fixtures.js';
+import { awsCluster } from '../support/cluster.js';
+import { only, synthExample } from '../support/synth.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import type { ClusterConfig } from '../../src/core/config/types.js';
 import { CitcError } from '../../src/core/errors.js';
 import { deployCluster } from '../../src/deploy/deploy.js';
 import type { CheckName } from '../../src/deploy/preflight/preflight.js';
-import { loadExample } from '../infra/synth-fixture.js';
+import { loadExample } from '../support/cluster.js';
 import { DIAGNOSTIC_ERROR, isolatedPath, standInTerraform } from './stand-in-terraform.js';
 
 const OUTPUTS = {

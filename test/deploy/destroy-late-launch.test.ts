@@ -6,8 +6,8 @@ import type { ClusterConfig } from '../../src/core/config/types.js';
 import { destroyCluster } from '../../src/destroy/destroy.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
-import { loadExample } from '../infra/synth-fixture.js';
 import { repoRoot, runCli } from '../support/cli.js';
+import { loadExample } from '../support/cluster.js';
 import { isolatedPath, standInTerraform } from './stand-in-terraform.js';
 
 // slurmctld keeps running on the management node while destroy works, and resumes nodes for pending

@@ -7,7 +7,7 @@ import { CitcError } from '../../src/core/errors.js';
 import { destroyCluster } from '../../src/destroy/destroy.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
-import { loadExample } from '../infra/synth-fixture.js';
+import { loadExample } from '../support/cluster.js';
 import { isolatedPath, standInTerraform } from './stand-in-terraform.js';
 
 const FAST = { pollMs: 20 };

@@ -7,7 +7,7 @@ import { CitcError } from '../../src/core/errors.js';
 import type { ClusterState } from '../../src/core/state.js';
 import { knownHostsPath, parseConsoleHostKeys, pinManagementHostKey } from '../../src/deploy/known-hosts.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
-import { awsCluster } from '../render/fixtures.js';
+import { awsCluster } from '../support/cluster.js';
 
 const ED = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheManagementNode';
 const EC = 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY=';

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { synthExample } from '../infra/synth-fixture.js';
 import { repoRoot } from '../support/cli.js';
+import { synthExample } from '../support/synth.js';
 
 /**
  * What the deploying account needs, checked against what citc calls: the EC2 commands its own code sends

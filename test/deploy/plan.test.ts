@@ -9,7 +9,8 @@ import { deployCluster } from '../../src/deploy/deploy.js';
 import { diffTerraform, formatPlan, guardPlan, parsePlanLines } from '../../src/deploy/plan.js';
 import type { CheckName } from '../../src/deploy/preflight/preflight.js';
 import { forcesReplacement } from '../../src/deploy/replace-rules.js';
-import { loadExample, synthExample } from '../infra/synth-fixture.js';
+import { loadExample } from '../support/cluster.js';
+import { synthExample } from '../support/synth.js';
 import { isolatedPath, plannedChange, standInTerraform } from './stand-in-terraform.js';
 
 /** A Terraform reference, `${type.name.attr}`. */

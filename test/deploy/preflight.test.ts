@@ -15,7 +15,7 @@ import {
 } from '../../src/deploy/preflight/preflight.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
-import { loadExample } from '../infra/synth-fixture.js';
+import { loadExample } from '../support/cluster.js';
 import { isolatedPath, standInTerraform } from './stand-in-terraform.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHm0rc9Yl8dVq8Kx0 admin@site';

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatSummary, summarize } from '../../src/deploy/summary.js';
-import { synthExample } from '../infra/synth-fixture.js';
+import { synthExample } from '../support/synth.js';
 
 describe('the --dry-run summary', () => {
   it('counts resources by type, lists every zone nodes fail over to, and prints paths relative to the cwd', async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/processes.js';
 import { type Harness, startHarness } from './harness/harness.js';
 import { hookRuns, readHookLog } from './harness/hook-log.js';
-import { waitFor } from './harness/processes.js';
 import { submit, waitJob } from './harness/scenario.js';
-import { formatTimeline, timeline } from './harness/timeline.js';
+import { recordTimeline, timeline } from './harness/timeline.js';
 
 describe('jobs submitted together and in quick succession', () => {
   let h: Harness;
@@ -53,6 +53,6 @@ describe('jobs submitted together and in quick succession', () => {
     expect(runs.every((r) => r.code === 0)).toBe(true);
     expect(runs.filter((r) => r.hook === 'resume').length).toBeGreaterThanOrEqual(2);
 
-    console.log(formatTimeline(await timeline(h, `${ids.length} jobs`, submitAt, created, { jobDone })));
+    await recordTimeline(await timeline(h, `${ids.length} jobs`, submitAt, created, { jobDone }));
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/processes.js';
 import { type Harness, startHarness } from './harness/harness.js';
 import { hookRuns, readHookLog } from './harness/hook-log.js';
-import { waitFor } from './harness/processes.js';
 import { hostnames, submit } from './harness/scenario.js';
 import { hookTotals } from './harness/timeline.js';
 

@@ -31,6 +31,8 @@ export abstract class FakeServer extends EventEmitter {
   private inflight = 0;
   private busySince = 0;
   private busyTotal = 0;
+  private outage: Outage | undefined;
+  private readonly held = new Set<IncomingMessage>();
 
   protected abstract handle(method: string, url: URL, body: string): Reply | Promise<Reply>;
   abstract state(): unknown;
@@ -46,6 +48,32 @@ export abstract class FakeServer extends EventEmitter {
     });
     this.port = (this.server.address() as AddressInfo).port;
     return this.port;
+  }
+
+  /**
+   * The cloud goes away and keeps its state: `refused` closes the listening socket (connection refused,
+   * open connections reset), `hang` accepts API calls and never answers them. Control paths stay up in
+   * `hang` mode only.
+   */
+  async offline(mode: Outage): Promise<void> {
+    this.outage = mode;
+    if (mode !== 'refused' || !this.server) return;
+    const closed = new Promise<void>((r) => this.server?.close(() => r()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** Back on the same port, with the same instances; calls held by a `hang` outage are reset. */
+  async online(): Promise<void> {
+    const was = this.outage;
+    this.outage = undefined;
+    for (const req of this.held) req.socket.resetAndDestroy();
+    this.held.clear();
+    if (was !== 'refused' || !this.server) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(this.port, '127.0.0.1', resolve);
+    });
   }
 
   get endpoint(): string {
@@ -102,6 +130,10 @@ export abstract class FakeServer extends EventEmitter {
         reply = json(200, this.state());
       } else if (url.pathname === '/__fake/calls') {
         reply = json(200, this.calls);
+      } else if (this.outage) {
+        // Not answered, not logged: the call never reached the cloud.
+        this.held.add(req);
+        return;
       } else {
         if (this.faults.slowMs > 0) await new Promise((r) => setTimeout(r, this.faults.slowMs));
         reply = await requestScope.run(ctx, () => this.handle(req.method ?? 'GET', url, body));
@@ -125,6 +157,8 @@ export abstract class FakeServer extends EventEmitter {
     res.end(reply.body);
   }
 }
+
+export type Outage = 'refused' | 'hang';
 
 const NO_REPLY_CODE = { reset: 'ECONNRESET', hang: 'NoReply' } as const;
 

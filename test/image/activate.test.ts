@@ -6,7 +6,7 @@ import { CitcError } from '../../src/core/errors.js';
 import type { ClusterState } from '../../src/core/state.js';
 import { activateImage } from '../../src/image/activate.js';
 import { readState, statePath, writeState } from '../../src/state/file.js';
-import { awsCluster } from '../render/fixtures.js';
+import { awsCluster } from '../support/cluster.js';
 
 let workDir: string;
 beforeEach(async () => {

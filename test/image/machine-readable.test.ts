@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { artifactIds, packerErrors, packerProgress, parsePackerLine } from '../../src/image/machine-readable.js';
 import { needsInit, parsePackerVersion } from '../../src/image/packer-version.js';
 import { imageIdFromArtifact } from '../../src/image/rebuild.js';
-import { awsCluster, gcpCluster } from '../render/fixtures.js';
+import { awsCluster, gcpCluster } from '../support/cluster.js';
 
 describe('packer -machine-readable output', () => {
   it('parses events, unescaping commas and newlines in data', () => {

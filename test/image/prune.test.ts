@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { imageRows } from '../../src/image/prune.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
-import { loadExample } from '../infra/synth-fixture.js';
 import { repoRoot, runCli } from '../support/cli.js';
+import { loadExample } from '../support/cluster.js';
 
 const at = (d: number) => new Date(Date.UTC(2026, 10, d));
 

@@ -7,7 +7,7 @@ import type { ClusterState } from '../../src/core/state.js';
 import { rebuildImage } from '../../src/image/rebuild.js';
 import { rollbackRecordedImage } from '../../src/image/rollback.js';
 import { readState, statePath, writeState } from '../../src/state/file.js';
-import { awsCluster, gcpCluster } from '../render/fixtures.js';
+import { awsCluster, gcpCluster } from '../support/cluster.js';
 import { standInPacker } from './stand-in-packer.js';
 
 const AWS_OK = [

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import type { SynthResult } from '../../infra/synth.js';
 import { expectGolden } from '../render/golden.js';
-import { synthExample } from './synth-fixture.js';
+import { synthExample } from '../support/synth.js';
 
 /** The synthesized JSON with the only unstable part, the temporary work dir, replaced. */
 function normalized(synth: SynthResult, workDir: string): string {

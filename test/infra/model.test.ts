@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bitsFor, cidrHost, cidrSubnet, cidrWithout } from '../../infra/cidr-split.js';
 import { clusterInfraModel } from '../../infra/model.js';
 import { CitcError } from '../../src/core/errors.js';
-import { awsCluster, gcpCluster } from '../render/fixtures.js';
+import { awsCluster, gcpCluster } from '../support/cluster.js';
 
 describe('cidrSubnet (Terraform cidrsubnet)', () => {
   it('carves consecutive blocks', () => {

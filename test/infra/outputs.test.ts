@@ -5,7 +5,8 @@ import { renderInventory } from '../../src/ansible/inventory.js';
 import { buildHookRuntime } from '../../src/core/runtime.js';
 import { emptyState } from '../../src/core/state.js';
 import { parseTerraformOutputs } from '../../src/deploy/terraform-run.js';
-import { loadExample, synthExample } from './synth-fixture.js';
+import { loadExample } from '../support/cluster.js';
+import { synthExample } from '../support/synth.js';
 
 /** What `terraform output -json` would print for this stack: a made-up value per output, lists kept lists. */
 function fakeOutputJson(json: TerraformJson): string {

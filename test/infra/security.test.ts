@@ -6,7 +6,8 @@ import type { TerraformJson } from '../../infra/synth.js';
 import type { ClusterConfig } from '../../src/core/config/types.js';
 import { renderPackerTemplate } from '../../src/render/packer.js';
 import { repoRoot } from '../support/cli.js';
-import { dataSources, loadExample, only, resources, synthExample } from './synth-fixture.js';
+import { loadExample } from '../support/cluster.js';
+import { dataSources, only, resources, synthExample } from '../support/synth.js';
 
 /**
  * A security review of the synthesized Terraform of both examples and their storage variants, as

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TerraformJson } from '../../infra/synth.js';
 import { RUNTIME_OUTPUTS } from '../../src/core/runtime.js';
-import { dataSources, only, resources, synthExample } from './synth-fixture.js';
+import { dataSources, only, resources, synthExample } from '../support/synth.js';
 
 describe('AWS stack synthesized from examples/aws.yaml', () => {
   let json: TerraformJson;

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HOOK_PERMISSIONS, HOOK_READ_PERMISSIONS } from '../../infra/gcp/identity.js';
 import type { TerraformJson } from '../../infra/synth.js';
 import { RUNTIME_OUTPUTS } from '../../src/core/runtime.js';
-import { only, resources, synthExample } from './synth-fixture.js';
+import { only, resources, synthExample } from '../support/synth.js';
 
 let json: TerraformJson;
 beforeAll(async () => {

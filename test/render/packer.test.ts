@@ -7,7 +7,7 @@ import type { ClusterConfig, ImageOs } from '../../src/core/config/types.js';
 import { hclString } from '../../src/render/hcl.js';
 import { ansibleDir } from '../../src/render/package-root.js';
 import { renderPackerTemplate } from '../../src/render/packer.js';
-import { awsCluster, gcpCluster } from './fixtures.js';
+import { awsCluster, gcpCluster } from '../support/cluster.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CitcError } from '../../src/core/errors.js';
 import { renderSlurmFiles, slurmConfOptions } from '../../src/render/slurm-conf.js';
+import { awsCluster, gcpCluster } from '../support/cluster.js';
 import { checkRenderedSlurmConf, checkSlurmFiles, oneMachineOverrides } from '../support/slurm-conf-check.js';
-import { awsCluster, gcpCluster } from './fixtures.js';
 
 const lines = (text: string, prefix: string) => text.split('\n').filter((l) => l.startsWith(prefix));
 

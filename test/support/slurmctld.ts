@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startMunged } from '../e2e/harness/munge.js';
-import { startDaemon, stopDaemon, waitFor } from '../e2e/harness/processes.js';
+import { startMunged } from './munge.js';
+import { startDaemon, stopDaemon, waitFor } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -140,7 +140,7 @@ export async function startSlurmctld(opts: SlurmctldOptions): Promise<Slurmctld>
         what,
         ms,
         async () => {
-          last = parseShowNodes(await scontrol('show', 'node', '-o'));
+          last = parseRecords(await scontrol('show', 'node', '-o'), 'NodeName');
           return pred(last);
         },
         100,
@@ -154,7 +154,7 @@ export async function startSlurmctld(opts: SlurmctldOptions): Promise<Slurmctld>
       scontrol,
       async showNodes(names?: string) {
         const out = await scontrol('show', 'node', '-o', ...(names ? [names] : []));
-        return parseShowNodes(out);
+        return parseRecords(out, 'NodeName');
       },
       waitForNodes,
       waitForState: (names, state, ms = 15_000) =>
@@ -177,21 +177,23 @@ export async function startSlurmctld(opts: SlurmctldOptions): Promise<Slurmctld>
   }
 }
 
-/** `scontrol show node -o`: one node per line, `Key=Value` pairs; Reason runs to the end of its text. */
-export function parseShowNodes(out: string): Map<string, Record<string, string>> {
-  const nodes = new Map<string, Record<string, string>>();
+/**
+ * `scontrol show node|job -o`: one record per line, `Key=Value` pairs, keyed by `key`'s value; a node's
+ * Reason= (spaces, then its [user@time] stamp) runs to the end of the line.
+ */
+export function parseRecords(out: string, key: string): Map<string, Record<string, string>> {
+  const recs = new Map<string, Record<string, string>>();
   for (const line of out.split('\n')) {
-    if (!line.startsWith('NodeName=')) continue;
+    if (!line.startsWith(`${key}=`)) continue;
     const rec: Record<string, string> = {};
-    // Reason= may contain spaces and is followed by its [user@time] stamp; take it whole first.
-    const reasonAt = line.indexOf(' Reason=');
+    const reasonAt = key === 'NodeName' ? line.indexOf(' Reason=') : -1;
     const head = reasonAt >= 0 ? line.slice(0, reasonAt) : line;
     if (reasonAt >= 0) rec.Reason = line.slice(reasonAt + ' Reason='.length).trim();
     for (const tok of head.split(/\s+/)) {
       const eq = tok.indexOf('=');
       if (eq > 0) rec[tok.slice(0, eq)] = tok.slice(eq + 1);
     }
-    if (rec.NodeName) nodes.set(rec.NodeName, rec);
+    if (rec[key]) recs.set(rec[key], rec);
   }
-  return nodes;
+  return recs;
 }

@@ -5,10 +5,9 @@ import { nodeName } from '../../../src/core/naming.js';
 
 export const CLUSTER_YAML = fileURLToPath(new URL('./e2e-cluster.yaml', import.meta.url));
 
-/** The test cluster through citc's own loader (validation, defaults), pointed at the fake EC2. */
-export async function loadE2eCluster(endpoint: string): Promise<ClusterConfig> {
-  const config = await loadClusterConfig(CLUSTER_YAML);
-  return { ...config, provider: { ...config.provider, endpoint } };
+/** The test cluster through citc's own loader (validation, defaults); the harness points it at the fake. */
+export function loadE2eCluster(): Promise<ClusterConfig> {
+  return loadClusterConfig(CLUSTER_YAML);
 }
 
 export function allNodes(config: ClusterConfig): string[] {

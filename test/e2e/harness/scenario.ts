@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { waitFor } from '../../support/processes.js';
 import type { Harness } from './harness.js';
-import { waitFor } from './processes.js';
-import { formatTimeline, type Timeline, timeline } from './timeline.js';
+import { recordTimeline, type Timeline, timeline } from './timeline.js';
 
 export type NodeView = Map<string, Record<string, string>>;
 
@@ -76,6 +76,6 @@ export async function runCycle(h: Harness, scenario: string, nodeCount: number):
   const jobDone = Date.now();
   await h.waitAllAsleep();
   const t = await timeline(h, scenario, submitAt, nodes, { jobRunning, jobDone });
-  console.log(formatTimeline(t));
+  await recordTimeline(t);
   return { id, submitAt, nodes, addrs, done, timeline: t };
 }

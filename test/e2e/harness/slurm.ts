@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ClusterConfig } from '../../../src/core/config/types.js';
 import { renderSlurmFiles, slurmConfOptions } from '../../../src/render/slurm-conf.js';
+import { startDaemon, waitFor } from '../../support/processes.js';
+import { oneMachineOverrides } from '../../support/slurm-conf-check.js';
+import { parseRecords } from '../../support/slurmctld.js';
 import type { HookFiles } from './hooks.js';
-import { startDaemon, waitFor } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -19,7 +21,8 @@ export interface SlurmPorts {
 /**
  * citc's own slurm.conf for the cluster, with only what one machine needs changed: paths under `dir`,
  * loopback controller, free ports, one slurmd Port per node (they share 0.0.0.0), no cgroups, root as
- * SlurmUser, and the private munge socket (AuthInfo, appended).
+ * SlurmUser, and the private munge socket (AuthInfo, appended), with a credential lifetime when given
+ * (it is also how long a requeued job waits before it may start again: 120 s by default).
  */
 export async function writeSlurmConf(
   dir: string,
@@ -28,29 +31,20 @@ export async function writeSlurmConf(
   hooks: HookFiles,
   ports: SlurmPorts,
   mungeSocket: string,
+  credExpireSeconds?: number,
 ): Promise<string> {
   for (const d of ['state', 'spool', 'log']) await mkdir(join(dir, d), { recursive: true });
   const opts = slurmConfOptions(config, {
-    controller: { host: 'localhost', addr: '127.0.0.1' },
+    // Loopback controller, root as SlurmUser, no cgroups, every path under `dir`.
+    ...(await oneMachineOverrides(dir)),
     slurmctldPort: ports.slurmctld,
     slurmdPort: ports.slurmd,
-    slurmUser: 'root',
     slurmdUser: 'root',
     hooks: {
       resume: hooks.resume,
       suspend: hooks.suspend,
       resumeFail: hooks.resumeFail,
     },
-    paths: {
-      stateSaveLocation: join(dir, 'state'),
-      slurmdSpoolDir: join(dir, 'spool', '%n'),
-      slurmctldPidFile: join(dir, 'slurmctld.pid'),
-      slurmdPidFile: join(dir, 'slurmd-%n.pid'),
-      slurmctldLogFile: join(dir, 'log', 'slurmctld.log'),
-      slurmdLogFile: join(dir, 'log', 'slurmd-%n.log'),
-      jobCompLoc: join(dir, 'log', 'jobcomp.txt'),
-    },
-    cgroups: false,
     nodes: Object.fromEntries(nodes.map((n, i) => [n, { port: ports.nodePorts[i] as number }])),
     slurmctldDebug: 'debug',
     debugFlags: ['Power'],
@@ -59,7 +53,9 @@ export async function writeSlurmConf(
   const conf = join(dir, 'slurm.conf');
   await writeFile(
     conf,
-    `${files['slurm.conf']}\n# e2e harness: this machine's private munged\nAuthInfo=socket=${mungeSocket}\n`,
+    `${files['slurm.conf']}\n# e2e harness: this machine's private munged\nAuthInfo=socket=${mungeSocket}${
+      credExpireSeconds === undefined ? '' : `,cred_expire=${credExpireSeconds}`
+    }\n`,
   );
   await writeFile(join(dir, 'cgroup.conf'), files['cgroup.conf']);
   return conf;
@@ -100,30 +96,12 @@ export function slurmClient(conf: string): SlurmClient {
   };
 }
 
-/** One record per line of `scontrol show ... -o`; Reason= runs to the end of the line's reason text. */
-export function parseRecords(out: string, key: string): Map<string, Record<string, string>> {
-  const recs = new Map<string, Record<string, string>>();
-  for (const line of out.split('\n')) {
-    if (!line.startsWith(`${key}=`)) continue;
-    const rec: Record<string, string> = {};
-    let head = line;
-    const reasonAt = line.indexOf(' Reason=');
-    if (key === 'NodeName' && reasonAt >= 0) {
-      head = line.slice(0, reasonAt);
-      rec.Reason = line.slice(reasonAt + 8).trim();
-    }
-    for (const tok of head.split(/\s+/)) {
-      const eq = tok.indexOf('=');
-      if (eq > 0) rec[tok.slice(0, eq)] = tok.slice(eq + 1);
-    }
-    if (rec[key]) recs.set(rec[key], rec);
-  }
-  return recs;
-}
-
-export async function startSlurmctld(conf: string): Promise<{ child: ChildProcess; client: SlurmClient }> {
-  // -c: cold start, no state from an earlier run.
-  const child = startDaemon('slurmctld', '/usr/sbin/slurmctld', ['-D', '-c', '-f', conf], {
+export async function startSlurmctld(
+  conf: string,
+  opts: { cold: boolean } = { cold: true },
+): Promise<{ child: ChildProcess; client: SlurmClient }> {
+  const args = ['-D', ...(opts.cold ? ['-c'] : []), '-f', conf];
+  const child = startDaemon('slurmctld', '/usr/sbin/slurmctld', args, {
     env: { SLURM_CONF: conf },
   });
   const client = slurmClient(conf);

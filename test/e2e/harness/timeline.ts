@@ -1,11 +1,18 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Harness } from './harness.js';
 import { hookRuns, readHookLog } from './hook-log.js';
 import { isAsleep, isUp } from './node-watch.js';
 
 export interface Timeline {
   scenario: string;
-  /** Seconds after submit; undefined when the step did not happen. */
+  /** What the steps count from: the job's submission, or the moment a fault was injected. */
+  origin?: 'submit' | 'fault';
+  /** Seconds after the origin; undefined when the step did not happen. */
   steps: Record<string, number | undefined>;
+  /** Fault scenarios: seconds from the fault (or from its cause clearing) until the cluster is whole again. */
+  recoveryS?: number;
   /** Runs and total ms spent inside each hook (from the hooks' own exit records). */
   hooks: Record<string, { runs: number; ms: number }>;
 }
@@ -38,7 +45,7 @@ export async function timeline(
         (n) => first(seen.filter((t) => t.node === n && t.at >= after && pred(t.state)).map((t) => t.at)) ?? [],
       ),
     );
-  const rel = (t: number | undefined) => (t === undefined ? undefined : Math.round((t - submitAt) / 100) / 10);
+  const rel = (t: number | undefined) => since(submitAt, t);
   const hooks = hookTotals(runs);
   const after = marks.jobDone ?? submitAt;
   return {
@@ -75,5 +82,24 @@ export function formatTimeline(t: Timeline): string {
   const hooks = Object.entries(t.hooks)
     .map(([k, v]) => `${k} ${v.runs}× ${v.ms} ms`)
     .join(', ');
-  return `[timing] ${t.scenario}: submit → ${steps}; inside hooks: ${hooks || 'none'}`;
+  const recovery = t.recoveryS === undefined ? '' : `; recovered in ${t.recoveryS.toFixed(1)} s`;
+  return `[timing] ${t.scenario}: ${t.origin ?? 'submit'} → ${steps}; inside hooks: ${hooks || 'none'}${recovery}`;
+}
+
+/** Seconds from `origin` to `at`, to a tenth; undefined when `at` is. */
+export const since = (origin: number, at: number | undefined): number | undefined =>
+  at === undefined ? undefined : Math.round((at - origin) / 100) / 10;
+
+const REPORTS = fileURLToPath(new URL('../../../reports/e2e/', import.meta.url));
+
+/**
+ * Prints the timeline and writes it as JSON to reports/e2e/<scenario>.json (reports/ is where CI keeps
+ * its results), so the numbers of a run can be read back and reported.
+ */
+export async function recordTimeline(t: Timeline): Promise<string> {
+  console.log(formatTimeline(t));
+  await mkdir(REPORTS, { recursive: true });
+  const file = join(REPORTS, `${t.scenario.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.json`);
+  await writeFile(file, `${JSON.stringify({ ...t, at: new Date().toISOString() }, null, 2)}\n`);
+  return file;
 }

@@ -100,6 +100,38 @@ export class Ec2Fake extends FakeServer {
     return out;
   }
 
+  /**
+   * Outside the API (someone else's launch with the cluster's tags): a running instance, with its
+   * `created` event when `announce` (the e2e boot agent then boots it).
+   */
+  appear(init: Partial<Ec2FakeInstance> & { tags: Record<string, string> }, announce = false): Ec2FakeInstance {
+    const [inst] = this.seed(1, { launchIndex: 0, ...init });
+    const i = inst as Ec2FakeInstance;
+    if (announce) this.emitInstance({ type: 'created', ...this.eventOf(i) });
+    return i;
+  }
+
+  /** Outside the API (a hardware failure, a spot reclaim, a person in the console): terminated now. */
+  die(ids: readonly string[]): void {
+    for (const id of ids) {
+      const i = this.instances.get(id);
+      if (!i || i.state === 'terminated') continue;
+      i.state = 'terminated';
+      this.emitInstance({ type: 'terminated', ...this.eventOf(i) });
+    }
+  }
+
+  private eventOf(i: Ec2FakeInstance) {
+    return {
+      id: i.id,
+      name: i.tags.Name ?? i.id,
+      node: this.nodeOf(i),
+      cluster: i.tags['citc:cluster'] ?? '',
+      zone: i.zone,
+      ip: i.privateIp,
+    };
+  }
+
   private newInstance(init: Partial<Ec2FakeInstance> & { tags: Record<string, string> }): Ec2FakeInstance {
     const n = ++this.seq;
     const inst: Ec2FakeInstance = {

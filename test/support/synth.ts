@@ -2,16 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SynthOptions, type SynthResult, synthesizeCluster, type TerraformJson } from '../../infra/synth.js';
-import { loadClusterConfig } from '../../src/config/load.js';
 import type { ClusterConfig } from '../../src/core/config/types.js';
-import { repoRoot } from '../support/cli.js';
+import { loadExample } from './cluster.js';
 
-/** The shipped example, through the real loader (validation and defaults). */
-export function loadExample(kind: 'aws' | 'gcp'): Promise<ClusterConfig> {
-  return loadClusterConfig(join(repoRoot, 'examples', `${kind}.yaml`));
-}
-
-/** Synthesizes the example, changed by `edit`, into a fresh temporary work dir. */
+/** Synthesizes the shipped example, changed by `edit`, into a fresh temporary work dir. */
 export async function synthExample(
   kind: 'aws' | 'gcp',
   edit?: (c: ClusterConfig) => void,
