@@ -120,11 +120,16 @@ describe('help and completion (oclif plugins)', () => {
     expect(r.stdout).toContain('--set=<value>');
   });
 
-  it('an unknown command names itself and points at citc help (exit 127)', async () => {
+  it('an unknown command names itself, the nearest command and citc help (exit 127), also outside a terminal', async () => {
     const r = await runCli(['deplyo']);
     expect(r.code).toBe(127);
-    expect(r.stderr).toContain('deplyo is not a citc command');
-    expect(r.stderr).toContain('Run citc help for a list of available commands.');
+    expect(r.stderr).toContain('deplyo is not a citc command. Did you mean `citc deploy`?');
+    expect(r.stderr).toContain('Run `citc help` for the list of commands.');
+    const far = await runCli(['frobnicate']);
+    expect(far.code).toBe(127);
+    expect(far.stderr).toContain('frobnicate is not a citc command. Run `citc help`');
+    const sub = await runCli(['image', 'prnue']);
+    expect(sub.stderr).toContain('Did you mean `citc image prune`?');
   });
 
   it('citc autocomplete script bash prints a completion script', async () => {
