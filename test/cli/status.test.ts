@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { sshArgv } from '../../src/status/ssh.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
 import { GceFake } from '../fakes/gce/server.js';
 import { repoRoot, runCli } from '../support/cli.js';
-import { type LoopbackSshd, SSHD, startLoopbackSshd } from './loopback-sshd.js';
+import { type LoopbackSshd, startLoopbackSshd } from './loopback-sshd.js';
 
 const NODES = {
   nodes: [{ name: 'compute-c5-1', slurm: 'idle', cloud: 'running' }],
@@ -57,7 +56,7 @@ describe('sshArgv (pure)', () => {
   });
 });
 
-describe.skipIf(!existsSync(SSHD))('status, logs and ssh against the EC2 fake and a real sshd on loopback', () => {
+describe('status, logs and ssh against the EC2 fake and a real sshd on loopback', () => {
   let dir: string;
   let config: string;
   let ec2: Ec2Fake;
