@@ -8,7 +8,6 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAnsibleInputs } from '../../src/ansible/inputs.js';
 import type { ClusterConfig } from '../../src/core/config/types.js';
-import { ansibleDir } from '../../src/render/package-root.js';
 import { awsCluster, gcpCluster } from '../support/cluster.js';
 import { renderRoleTemplate } from './ansible-local.js';
 

@@ -1,5 +1,5 @@
 import type { ShapeConfig } from '../../../src/core/config/types.js';
-import { shape as testShape, testCluster } from '../../support/cluster.js';
+import { testCluster, shape as testShape } from '../../support/cluster.js';
 
 /** The planner tests' short form of test/support's shape: maxNodes and spot by position. */
 export function shape(name: string, instanceTypes: string[], maxNodes = 10, spot = false): ShapeConfig {
