@@ -2,7 +2,7 @@
 // containers in private network namespaces on this machine, test/lab) with only the cloud's
 // infrastructure API stood in. Prints each phase with its time; exits non-zero when a phase fails;
 // stops every host, mount, namespace and process it started, also on failure or Ctrl-C.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../infra/outputs.js';
 import { sharedDiskPaths } from '../src/ansible/group-vars.js';
@@ -31,6 +31,8 @@ const detail = (line: string) => {
 const CLUSTER = 'rehearsal';
 const MANAGEMENT_IP = `${LAB_NET}.10`;
 const BUILD_IP = `${LAB_NET}.20`;
+/** The management node's instance id, in terraform's outputs and the lab cloud's API and metadata. */
+const MANAGEMENT_INSTANCE = 'i-0lab';
 const PROBE_IP = `${LAB_NET}.30`;
 const SHARED_DISK_ID = 'vol-0lab0000000000001';
 const ROOT = process.env.CITC_REHEARSE_DIR ?? '/var/tmp/citc-rehearse';
@@ -119,6 +121,7 @@ async function applyInfra(ctx: Ctx, stackDir: string): Promise<Record<string, un
           binds: [`${disk}:${sharedDiskPaths(ctx.config as ClusterConfig, SHARED_DISK_ID)[0]}`],
         });
         cloudInit(ctx, ctx.management, userData);
+        consoleHostKeys(ctx, ctx.management, MANAGEMENT_INSTANCE);
         standInNfsServer(ctx, ctx.management);
       })(),
     );
@@ -133,6 +136,27 @@ async function startBuildHost(ctx: Ctx, userData: ManagementUserData): Promise<v
   ctx.buildHost = await ctx.lab.startHost({ name: `build${++ctx.builds}`, ip: BUILD_IP, image: ctx.lab.image.rootfs });
   cloudInit(ctx, ctx.buildHost, { sshAuthorizedKeys: userData.sshAuthorizedKeys });
   ctx.buildUserData = userData;
+}
+
+/** Where the lab cloud finds the serial console of the hosts booted outside it (test/lab/cloud.ts --consoles). */
+function consolesDir(ctx: Ctx): string {
+  return join(ctx.lab.dir, 'consoles');
+}
+
+/**
+ * What cloud-init prints on the serial console on first boot, and what GetConsoleOutput returns: the
+ * host's public keys, which citc pins before its first ssh (src/deploy/known-hosts.ts).
+ */
+function consoleHostKeys(ctx: Ctx, host: LabHost, instanceId: string): void {
+  const sshDir = join(host.root, 'etc/ssh');
+  const keys = readdirSync(sshDir)
+    .filter((n) => /^ssh_host_\w+_key\.pub$/.test(n))
+    .map((n) => readFileSync(join(sshDir, n), 'utf8').trim());
+  mkdirSync(consolesDir(ctx), { recursive: true });
+  writeFileSync(
+    join(consolesDir(ctx), instanceId),
+    `Cloud-init v. 22.4.2 running 'modules:final'\n-----BEGIN SSH HOST KEY KEYS-----\n${keys.join('\n')}\n-----END SSH HOST KEY KEYS-----\n`,
+  );
 }
 
 /** What cloud-init does on a Debian cloud image's first boot: the sudo user `admin` with the given keys. */
@@ -194,7 +218,7 @@ function labOutputs(ctx: Ctx): Record<string, unknown> {
     [O.managementPublicIp]: MANAGEMENT_IP,
     [O.managementPrivateIp]: MANAGEMENT_IP,
     [O.managementSshUser]: 'admin',
-    [O.managementInstance]: 'i-0lab',
+    [O.managementInstance]: MANAGEMENT_INSTANCE,
     [O.storageAddress]: MANAGEMENT_IP,
     [O.storageExportPrefix]: '',
     [O.storageDiskId]: SHARED_DISK_ID,
@@ -285,6 +309,10 @@ async function startCloud(ctx: Ctx): Promise<void> {
     LAB_NET,
     '--role-ip',
     MANAGEMENT_IP,
+    '--role-instance',
+    MANAGEMENT_INSTANCE,
+    '--consoles',
+    consolesDir(ctx),
   ]);
   let ready: () => void = () => {};
   const isReady = new Promise<void>((r) => {

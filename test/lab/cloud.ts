@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Ec2Fake, type Ec2FakeInstance } from '../fakes/ec2/server.js';
 
@@ -8,6 +10,8 @@ import { Ec2Fake, type Ec2FakeInstance } from '../fakes/ec2/server.js';
  * test/lab/cloud.ts --net 10.77.0`):
  * - the fake EC2 on <net>.1:8773 (what `provider.endpoint` names), handing out lab addresses from
  *   <net>.100 upward;
+ * - GetConsoleOutput for the management node from `--consoles <dir>/<instance id>` (cloud-init's host key
+ *   block, written by the rehearsal when it boots that host);
  * - the instance metadata service on 169.254.169.254:80, answering IMDSv2 (a token first) per instance,
  *   told apart by the request's source address: tags, launch index, instance id, and the instance role's
  *   credentials for the management node (the hooks' AWS SDK reads them there, as on EC2).
@@ -15,10 +19,23 @@ import { Ec2Fake, type Ec2FakeInstance } from '../fakes/ec2/server.js';
  * the rehearsal's boot agent turns into a host booted from the recorded image / powered off.
  */
 const { values } = parseArgs({
-  options: { net: { type: 'string', default: '10.77.0' }, 'role-ip': { type: 'string', default: '' } },
+  options: {
+    net: { type: 'string', default: '10.77.0' },
+    'role-ip': { type: 'string', default: '' },
+    'role-instance': { type: 'string', default: 'i-0lab' },
+    consoles: { type: 'string', default: '' },
+  },
 });
 const net = values.net as string;
-const ec2 = new Ec2Fake({ privateIp: (n) => `${net}.${100 + n}` });
+const consoles = values.consoles as string;
+const ec2 = new Ec2Fake({
+  privateIp: (n) => `${net}.${100 + n}`,
+  // Instances the lab boots outside this fake (the management node): <consoles>/<id>, written by the rehearsal.
+  consoleOf: (id) => {
+    const file = join(consoles, id);
+    return consoles && /^i-[\w-]+$/.test(id) && existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  },
+});
 ec2.on('instance', (e) => {
   const inst = ec2.instances.get(e.id);
   process.stdout.write(`${JSON.stringify({ ...e, imageId: inst?.imageId })}\n`);
@@ -63,7 +80,7 @@ function metadata(req: IncomingMessage, res: ServerResponse) {
           LastUpdated: new Date().toISOString(),
         }),
       );
-    if (key === 'instance-id') return send(200, 'i-lab-management');
+    if (key === 'instance-id') return send(200, values['role-instance'] as string);
     if (key === 'placement/region') return send(200, 'us-east-1');
     if (key === 'placement/availability-zone') return send(200, 'us-east-1a');
     return send(404, 'Not Found');

@@ -84,10 +84,41 @@ export async function labTerraform(dir: string, handlers: InfraHandlers): Promis
   await new Promise<void>((resolve) => server.listen(socket, resolve));
 
   const client = join(binDir, 'infra-client.cjs');
+  const appliedSnapshot = join(dir, 'applied-stack.json');
   writeFileSync(
     client,
     `const http = require('node:http');
+const fs = require('node:fs');
 const [method, path] = process.argv.slice(2);
+const snapshot = ${JSON.stringify(appliedSnapshot)};
+if (path === '/plan') {
+  // terraform plan -json: a planned_change per resource that differs from the last apply, then the summary.
+  const resources = (file) => {
+    const out = new Map();
+    if (!fs.existsSync(file)) return out;
+    const stack = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const [type, byName] of Object.entries(stack.resource || {}))
+      for (const [name, body] of Object.entries(byName)) out.set(type + '.' + name, { type, body: JSON.stringify(body) });
+    return out;
+  };
+  const before = resources(snapshot);
+  const after = resources('cdk.tf.json');
+  const counts = { add: 0, change: 0, remove: 0 };
+  const say = (addr, type, action) => {
+    counts[action === 'create' ? 'add' : action === 'delete' ? 'remove' : 'change']++;
+    console.log(JSON.stringify({ '@level': 'info', '@message': addr + ': Plan to ' + action, type: 'planned_change', change: { resource: { addr, resource_type: type }, action } }));
+  };
+  for (const [addr, r] of after) {
+    const was = before.get(addr);
+    if (!was) say(addr, r.type, 'create');
+    else if (was.body !== r.body) say(addr, r.type, 'update');
+  }
+  for (const [addr, r] of before) if (!after.has(addr)) say(addr, r.type, 'delete');
+  console.log(JSON.stringify({ '@level': 'info', '@message': 'Plan: ' + counts.add + ' to add, ' + counts.change + ' to change, ' + counts.remove + ' to destroy.', type: 'change_summary', changes: { ...counts, operation: 'plan' } }));
+  const out = process.argv.find((a) => a.startsWith('-out='));
+  if (out) fs.copyFileSync('cdk.tf.json', out.slice('-out='.length));
+  process.exit(0);
+}
 const url = path === '/apply' ? path + '?dir=' + encodeURIComponent(process.cwd()) : path;
 const req = http.request({ socketPath: ${JSON.stringify(socket)}, method, path: url }, (res) => {
   let body = '';
@@ -96,6 +127,8 @@ const req = http.request({ socketPath: ${JSON.stringify(socket)}, method, path: 
     const parsed = JSON.parse(body);
     if (res.statusCode !== 200) { process.stderr.write(parsed.error + '\\n'); process.exit(1); }
     if (path === '/image') process.stdout.write(parsed.id + '\\n');
+    if (path === '/apply') fs.copyFileSync('cdk.tf.json', snapshot);
+    if (path === '/destroy') fs.rmSync(snapshot, { force: true });
     if (path === '/outputs') {
       const out = {};
       for (const [k, value] of Object.entries(parsed)) out[k] = { sensitive: false, type: Array.isArray(value) ? ['list', 'string'] : 'string', value };
@@ -114,9 +147,10 @@ node=${JSON.stringify(process.execPath)}
 case "$1" in
   version) echo '{"terraform_version":"1.9.8","platform":"linux_amd64"}' ;;
   init) echo 'Terraform has been successfully initialized!' ;;
+  plan) exec "$node" ${JSON.stringify(client)} - /plan "$@" ;;
   apply)
     "$node" ${JSON.stringify(client)} POST /apply || exit 1
-    ${line({ '@level': 'info', '@message': 'aws_instance.management: Creation complete [id=i-lab-management]', type: 'apply_complete' })}
+    ${line({ '@level': 'info', '@message': 'aws_instance.management: Creation complete [id=i-0lab]', type: 'apply_complete' })}
     ${line({ '@level': 'info', '@message': 'Apply complete! Resources: 1 added, 0 changed, 0 destroyed.', type: 'change_summary' })}
     ;;
   output) exec "$node" ${JSON.stringify(client)} GET /outputs ;;

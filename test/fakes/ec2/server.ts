@@ -42,6 +42,8 @@ export interface Ec2FakeOptions {
   bootDelayMs?: number;
   /** The private address of the n-th instance (default loopback from 127.0.1.1; the rehearsal lab hands out its own). */
   privateIp?: (n: number) => string;
+  /** The serial console of an instance that `consoles` has no entry for (the rehearsal lab reads it from files). */
+  consoleOf?: (id: string) => string | undefined;
 }
 
 const STATE_CODE = {
@@ -195,7 +197,7 @@ export class Ec2Fake extends FakeServer {
         break;
       case 'GetConsoleOutput': {
         const id = p.get('InstanceId') ?? '';
-        const text = this.consoles.get(id);
+        const text = this.consoles.get(id) ?? this.opts.consoleOf?.(id);
         out =
           text === undefined && !this.instances.has(id)
             ? { error: [400, 'InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`] }
