@@ -12,7 +12,7 @@ import type { ClusterConfig } from '../src/core/config/types.js';
 import { BUILD_HOST_OUTPUTS } from '../src/image/packer-inputs.js';
 import { LAB_NET, Lab, type LabHost } from '../test/lab/lab.js';
 import { labImage } from '../test/lab/rootfs.js';
-import { run, sh, waitFor } from '../test/lab/sh.js';
+import { run, sh, sleep, waitFor } from '../test/lab/sh.js';
 import {
   labTerraform,
   type ManagementUserData,
@@ -34,6 +34,8 @@ const BUILD_IP = `${LAB_NET}.20`;
 /** The management node's instance id, in terraform's outputs and the lab cloud's API and metadata. */
 const MANAGEMENT_INSTANCE = 'i-0lab';
 const PROBE_IP = `${LAB_NET}.30`;
+/** How long after RunInstances an instance's host starts booting (see the boot agent). */
+const VM_START_DELAY_MS = 3_000;
 const SHARED_DISK_ID = 'vol-0lab0000000000001';
 const ROOT = process.env.CITC_REHEARSE_DIR ?? '/var/tmp/citc-rehearse';
 const repoRoot = join(import.meta.dirname, '..');
@@ -60,7 +62,12 @@ interface Ctx {
   builds: number;
   agentSock?: string;
   imageId?: string;
+  jobId?: string | undefined;
+  instances: Map<string, LabHost>;
+  booting: Promise<void>[];
   config?: ClusterConfig;
+  sharedDisk?: string;
+  sharedMount?: string;
 }
 
 function clusterYaml(userPub: string): string {
@@ -114,6 +121,7 @@ async function applyInfra(ctx: Ctx, stackDir: string): Promise<Record<string, un
       (async () => {
         // The shared disk Terraform attaches, where the role finds it by its volume id (NVMe serial).
         const disk = ctx.lab.addDisk('shared-disk', 2048);
+        ctx.sharedDisk = disk;
         ctx.management = await ctx.lab.startHost({
           name: 'mgmt',
           ip: MANAGEMENT_IP,
@@ -441,6 +449,96 @@ const phases: Phase[] = [
     },
   },
   {
+    name: 'first instance booted and registered',
+    run: async (ctx) => {
+      // The boot agent: every instance the fake EC2 starts is a host booted from its image, with its
+      // private address; terminating it powers the host off.
+      ctx.onInstance = (e) => {
+        if (e.type === 'created') {
+          // A VM starts seconds after RunInstances returns. The lab's hosts boot at once, and slurmctld,
+          // which counts in whole seconds, takes a slurmd back only if its boot time is after the power-up
+          // request: a host booted within the same second would be waited for forever.
+          const booting = sleep(VM_START_DELAY_MS)
+            .then(() =>
+              ctx.lab.startHost({
+                name: e.node || e.id,
+                ip: e.ip,
+                image: e.imageId ?? '',
+                // Lab limit: no NFS in this kernel. The instance's /home is the management node's exported
+                // /home: the directory on its shared disk, which this machine mounts too.
+                binds: [`${sharedHome(ctx)}:/home`],
+              }),
+            )
+            .then((h) => {
+              ctx.instances.set(e.id, h);
+              say(`    instance ${e.id} booted as ${h.name} at ${e.ip}`);
+            })
+            .catch((err: unknown) => say(`    instance ${e.id} did not boot: ${String(err)}`));
+          ctx.booting.push(booting);
+        } else {
+          const h = ctx.instances.get(e.id);
+          if (h) void ctx.lab.powerOff(h).then(() => say(`    instance ${e.id} (${h.name}) powered off`));
+        }
+      };
+      const mgmt = ctx.management as LabHost;
+      // alice, as herself, with her own key: no root, no sudo.
+      const who = await labSsh(ctx, ctx.userKey, 'alice', MANAGEMENT_IP, 'id; sudo -n true 2>&1 || echo no-sudo');
+      if (who.code !== 0 || !who.out.includes('no-sudo')) throw new Error(`alice's login: ${who.out}`);
+      const sub = await labSsh(
+        ctx,
+        ctx.userKey,
+        'alice',
+        MANAGEMENT_IP,
+        // Expanded by the job's shell on the compute node, not by alice's login shell.
+        'cd ~ && sbatch --parsable -o rehearsal-%j.log --wrap "hostname; id -u; echo written by job \\$SLURM_JOB_ID > \\$HOME/rehearsal-job.txt"',
+      );
+      if (sub.code !== 0) throw new Error(`sbatch as alice: ${sub.out}`);
+      ctx.jobId = sub.out.trim().split('\n').pop()?.trim();
+      const node = await waitFor('a compute node to register with slurmctld', 180_000, () => {
+        const job = ctx.lab.exec(mgmt, ['scontrol', 'show', 'job', '-o', ctx.jobId ?? '']);
+        const state = /JobState=(\S+)/.exec(job)?.[1];
+        const nodes = /\bNodeList=(\S+)/.exec(job)?.[1];
+        return state && ['RUNNING', 'COMPLETING', 'COMPLETED'].includes(state) ? `${nodes} (job ${state})` : undefined;
+      }).catch((err: unknown) => {
+        const info = ctx.lab.exec(mgmt, ['sh', '-c', 'sinfo -N; squeue; tail -20 /var/log/citc/hooks.log']);
+        throw new Error(`${String(err)}\n${info}\n${instanceDiagnostics(ctx)}`);
+      });
+      return `alice (${who.out.split(' ')[0]}) submitted job ${ctx.jobId}; instance booted from the image, ${node} registered`;
+    },
+  },
+  {
+    name: 'job done, output in home on the login node',
+    run: async (ctx) => {
+      const mgmt = ctx.management as LabHost;
+      await waitFor(`job ${ctx.jobId} to finish`, 180_000, () => {
+        const line = ctx.lab.exec(mgmt, ['squeue', '-h', '-j', ctx.jobId ?? '']).trim();
+        return line ? undefined : true;
+      });
+      const r = await labSsh(
+        ctx,
+        ctx.userKey,
+        'alice',
+        MANAGEMENT_IP,
+        `cat ~/rehearsal-job.txt ~/rehearsal-${ctx.jobId}.log; stat -c '%U %u' ~/rehearsal-job.txt; id -u`,
+      );
+      const lines = r.out.trim().split('\n');
+      const [owner, uid] = (lines.at(-2) ?? '').split(' ');
+      if (r.code !== 0 || owner !== 'alice' || uid !== lines.at(-1) || !r.out.includes(`written by job ${ctx.jobId}`)) {
+        throw new Error(`alice's job output: ${r.out}`);
+      }
+      return `~alice/rehearsal-job.txt owned by alice (uid ${uid}), job ran on ${lines[1]}`;
+    },
+  },
+  {
+    name: 'instance gone after SuspendTime',
+    run: async (ctx) => {
+      await waitFor('the suspend hook to terminate the instance', 240_000, () =>
+        [...ctx.instances.values()].every((h) => !ctx.lab.running(h)) && ctx.instances.size > 0 ? true : undefined,
+      );
+      return `${ctx.instances.size} instance(s) terminated and powered off`;
+    },
+  },
+  {
     name: 'destroy done',
     run: async (ctx) => {
       await citc(ctx, ['destroy', ctx.configPath, '--yes']);
@@ -450,6 +548,30 @@ const phases: Phase[] = [
     },
   },
 ];
+
+/** What each instance host says about its boot: failed units and the journal of the units citc installs. */
+function instanceDiagnostics(ctx: Ctx): string {
+  return [...ctx.instances.values()]
+    .filter((h) => ctx.lab.running(h))
+    .map((h) => {
+      const script =
+        'systemctl --failed --no-legend; journalctl -b --no-pager -n 60 -u slurmd -u "citc*" -u munge -u "*.mount"';
+      let out: string;
+      try {
+        out = ctx.lab.exec(h, ['sh', '-c', `${script} 2>&1 || true`]);
+      } catch (err) {
+        out = String(err);
+      }
+      return `--- ${h.name} (${h.ip}) ---\n${out}`;
+    })
+    .join('\n');
+}
+
+/** The management node's exported /home as this machine sees it (the shared disk, mounted here once). */
+function sharedHome(ctx: Ctx): string {
+  if (!ctx.sharedMount) ctx.sharedMount = ctx.lab.mountHere(ctx.sharedDisk as string, 'shared-disk');
+  return join(ctx.sharedMount, 'home');
+}
 
 /** citc's deploy key for this cluster (made by the first `citc deploy`). */
 function deployKey(ctx: Ctx): string {
@@ -477,6 +599,8 @@ async function main(): Promise<number> {
     userKey: join(work, 'alice_key'),
     configPath: join(work, 'citc.yaml'),
     builds: 0,
+    instances: new Map(),
+    booting: [],
   };
   let passed = 0;
   let failed = 0;

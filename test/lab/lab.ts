@@ -1,6 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { LabImage } from './rootfs.js';
 import { sh, shQuiet, sleep, waitFor } from './sh.js';
@@ -15,6 +24,15 @@ import { sh, shQuiet, sleep, waitFor } from './sh.js';
  *
  * Lab limit: this kernel has no NFS server or client, so shared storage is stood in for by a bind mount
  * of one directory of this machine into every host (`sharedDirs`).
+ *
+ * Cgroups as on a VM: this machine has cgroup v1 controllers, which nspawn mounts read-only in a
+ * container, where slurmd's proctrack/cgroup and task/cgroup cannot make the job's cgroups. Each host
+ * starts in a cgroup of its own in every controller (its cgroup namespace's root, removed after it powers
+ * off), and a lab unit, bind-mounted from outside the host's root so that no image built on a host
+ * carries it, makes those mounts writable before anything else starts.
+ *
+ * Boot time as on a VM: containers share this machine's kernel, so each host gets a time namespace whose
+ * boot time is its own start.
  */
 
 export const LAB_NET = '10.77.0';
@@ -40,6 +58,18 @@ export interface StartHostOptions {
   /** Extra `--bind` arguments (SRC:DST). */
   binds?: string[];
 }
+
+/** The lab's own units, read-only in every host; systemd reads `.wants/` links in this directory too. */
+const LAB_UNITS_DIR = '/usr/local/lib/systemd/system';
+const CGROUPS_RW_UNIT = `[Unit]
+Description=rehearsal lab: cgroup controllers writable, as on a VM (test/lab/lab.ts)
+DefaultDependencies=no
+Before=sysinit.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'for c in /sys/fs/cgroup/*/; do mount -o remount,bind,rw "$c"; done'
+`;
 
 type Undo = { what: string; run: () => void };
 
@@ -91,6 +121,10 @@ export class Lab {
       sh('mount', ['-t', 'tmpfs', 'tmpfs', prop]);
       this.push(`tmpfs ${prop}`, () => shQuiet('umount', [prop]));
     }
+    const units = join(this.dir, 'units');
+    mkdirSync(join(units, 'sysinit.target.wants'), { recursive: true });
+    writeFileSync(join(units, 'lab-cgroups-rw.service'), CGROUPS_RW_UNIT);
+    symlinkSync('../lab-cgroups-rw.service', join(units, 'sysinit.target.wants', 'lab-cgroups-rw.service'));
     sh('ip', ['netns', 'add', this.netns]);
     this.push(`namespace ${this.netns}`, () => shQuiet('ip', ['netns', 'del', this.netns]));
     sh('ip', ['-n', this.netns, 'link', 'set', 'lo', 'up']);
@@ -181,9 +215,27 @@ export class Lab {
       '--capability=CAP_NET_ADMIN',
       `--network-namespace-path=/run/netns/${netns}`,
       `--bind-ro=${this.image.repo}:/srv/repo`,
+      `--bind-ro=${join(this.dir, 'units')}:${LAB_UNITS_DIR}`,
       ...(opts.binds ?? []).map((b) => `--bind=${b}`),
     ];
-    const nspawn = spawn('systemd-nspawn', args, { stdio: ['ignore', fd, fd], detached: true });
+    // nspawn starts in the host's own cgroups (the shell joins them, then becomes nspawn: same pid), and
+    // the host boots now: its processes see an uptime from their own start (a time namespace), as on a
+    // VM. slurmctld takes a node that it powered up back only from a slurmd booted after it asked.
+    const cgroups = this.hostCgroups(`citc-lab-${this.id}-${name}`);
+    const nspawn = spawn(
+      'sh',
+      [
+        '-c',
+        'for d in $CITC_LAB_CGROUPS; do echo $$ > "$d/cgroup.procs"; done; exec unshare --time --boottime="$CITC_LAB_BOOTTIME" systemd-nspawn "$@"',
+        'sh',
+        ...args,
+      ],
+      {
+        stdio: ['ignore', fd, fd],
+        detached: true,
+        env: { ...process.env, CITC_LAB_CGROUPS: cgroups.join(' '), CITC_LAB_BOOTTIME: bootOffset() },
+      },
+    );
     const host: LabHost = { name, ip, netns, root, upper, nspawn, log };
     this.hosts.set(name, host);
     this.push(`host ${name}`, () => this.powerOffSync(host));
@@ -193,6 +245,32 @@ export class Lab {
       return state === 'running' || state === 'degraded' ? state : undefined;
     });
     return host;
+  }
+
+  /**
+   * A cgroup named `leaf` in each cgroup v1 controller, under this process's own; removed (innermost
+   * first: what slurmd made in it too) once the host is powered off, which runs earlier in stop().
+   */
+  private hostCgroups(leaf: string): string[] {
+    const dirs: string[] = [];
+    for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+      const [, controllers = '', path = '/'] = line.split(':');
+      if (!controllers || controllers.startsWith('name=')) continue;
+      const mount = join('/sys/fs/cgroup', controllers.split(',')[0] ?? '');
+      if (!existsSync(join(mount, 'cgroup.procs'))) continue;
+      const dir = join(mount, path, leaf);
+      mkdirSync(dir, { recursive: true });
+      // A cpuset cgroup takes no task before it has cpus and mems.
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        const parent = join(dir, '..', f);
+        if (existsSync(parent)) writeFileSync(join(dir, f), readFileSync(parent, 'utf8'));
+      }
+      dirs.push(dir);
+    }
+    this.push(`cgroups ${leaf}`, () => {
+      for (const dir of dirs) shQuiet('find', [dir, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
+    });
+    return dirs;
   }
 
   /** The pid of the host's init (the child of systemd-nspawn). */
@@ -292,6 +370,12 @@ export class Lab {
     }
     return done;
   }
+}
+
+/** The time namespace offset that makes a host's uptime start at zero (unshare's --boottime). */
+function bootOffset(): string {
+  const up = Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]));
+  return String(-up);
 }
 
 /** An image made by the lab (a build host's changes in `layer/`, over the root file system named in `lower`). */
