@@ -13,8 +13,6 @@ export interface AnsibleInputPaths {
   renderedDir: string;
   /** The cluster's munge key, fetched from the management node (0600, never committed). */
   mungeKey: string;
-  /** The bundled hooks (dist/hooks of the citc installation). */
-  hooksDist: string;
   /** Where deploy records the management node's Slurm version (role slurmctld) for the image build. */
   slurmVersionFile: string;
   /** The hooks' runtime archive, verified on this machine (src/ansible/node-runtime.ts). */
@@ -45,7 +43,8 @@ export interface GroupVars {
   citc_runtime_rendered: boolean;
   citc_rendered_dir: string;
   citc_munge_key_local: string;
-  citc_hooks_dist: string;
+  citc_hooks_bundle: string;
+  citc_hooks_bundle_id: string;
   citc_node_version: string;
   citc_node_arch: string;
   citc_node_archive: string;
@@ -74,7 +73,14 @@ export function buildGroupVars(
   config: ClusterConfig,
   state: ClusterState | undefined,
   paths: AnsibleInputPaths,
-  extra: { slurmctldPort?: number; runtimeRendered: boolean; slurmVersion?: string; sshWaitSeconds?: number },
+  extra: {
+    slurmctldPort?: number;
+    runtimeRendered: boolean;
+    slurmVersion?: string;
+    sshWaitSeconds?: number;
+    /** The hooks' archive (src/ansible/hooks-bundle.ts); absent when there were no hooks to pack. */
+    hooksBundle?: { file: string; id: string };
+  },
 ): GroupVars {
   const outputs = state?.deploy?.outputs;
   const mgmtAddress = outputOf(outputs, ANSIBLE_OUTPUTS.managementPrivateIp) ?? '';
@@ -114,7 +120,9 @@ export function buildGroupVars(
     citc_runtime_rendered: extra.runtimeRendered,
     citc_rendered_dir: paths.renderedDir,
     citc_munge_key_local: paths.mungeKey,
-    citc_hooks_dist: paths.hooksDist,
+    // One archive, installed as release <id> and made live by a link (role citc_hooks, tasks/bundle.yml).
+    citc_hooks_bundle: extra.hooksBundle?.file ?? '',
+    citc_hooks_bundle_id: extra.hooksBundle?.id ?? '',
     citc_node_version: NODE_RUNTIME.version,
     citc_node_arch: managementArch(config),
     citc_node_archive: paths.nodeArchive,

@@ -1,4 +1,4 @@
-import { access, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError } from '../core/errors.js';
@@ -9,6 +9,7 @@ import { knownHostsPath } from '../deploy/known-hosts.js';
 import { packageRoot } from '../render/package-root.js';
 import { renderSlurmFiles, type SlurmConfOverrides, slurmConfOptions } from '../render/slurm-conf.js';
 import { type AnsibleInputPaths, buildGroupVars, renderGroupVars } from './group-vars.js';
+import { type HooksBundle, writeHooksBundle } from './hooks-bundle.js';
 import { type InventoryOptions, renderInventory } from './inventory.js';
 import { managementArch, nodeArchivePath } from './node-runtime.js';
 import { ANSIBLE_OUTPUTS, outputOf } from './outputs.js';
@@ -32,7 +33,7 @@ export interface WriteAnsibleInputsOptions {
   /** Slurm settings beyond the defaults of the real management node. */
   slurm?: SlurmConfOverrides;
   hookPaths?: Partial<HookPaths>;
-  /** Where the bundled hooks are; default dist/hooks of this installation. */
+  /** Where the bundled hooks are; default dist/hooks of this installation. Packed into one archive. */
   hooksDist?: string;
   /** How long the management playbook waits for SSH (default 600 s). */
   sshWaitSeconds?: number;
@@ -49,6 +50,10 @@ export interface WrittenAnsibleInputs {
   slurmVersion?: string;
   /** Why runtime.json was not rendered (no image built yet, outputs missing), if it was not. */
   runtimeSkipped?: string;
+  /** The hooks' archive in the rendered dir, which role citc_hooks installs. */
+  hooksBundle?: HooksBundle;
+  /** Why there is no hooks archive (citc not built), if there is none. */
+  hooksSkipped?: string;
 }
 
 /** Renders slurm.conf & co, runtime.json, group_vars.yml and inventory.ini into the work dir. */
@@ -81,10 +86,22 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
     await rm(runtimeFile, { force: true });
   }
 
+  // The hooks travel as one archive: the role's assert names what is missing when they were not built.
+  const hooksDist = opts.hooksDist ?? join(packageRoot(), 'dist', 'hooks');
+  let hooksBundle: HooksBundle | undefined;
+  let hooksSkipped: string | undefined;
+  if ((await stat(hooksDist).catch(() => undefined))?.isDirectory()) {
+    hooksBundle = await writeHooksBundle(hooksDist, layout.renderedDir);
+  } else {
+    hooksSkipped = new CitcError('HOOKS_NOT_BUILT', 'the bundled hooks are missing', {
+      subject: hooksDist,
+      remedy: 'Build citc (npm run build).',
+    }).toLine();
+  }
+
   const paths: AnsibleInputPaths = {
     renderedDir: layout.renderedDir,
     mungeKey: layout.mungeKey,
-    hooksDist: opts.hooksDist ?? join(packageRoot(), 'dist', 'hooks'),
     nodeArchive: nodeArchivePath(workDir, managementArch(config)),
     slurmVersionFile: layout.slurmVersion,
   };
@@ -94,6 +111,7 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
     runtimeRendered: runtimeSkipped === undefined,
     ...(slurmVersion && { slurmVersion }),
     ...(opts.sshWaitSeconds !== undefined && { sshWaitSeconds: opts.sshWaitSeconds }),
+    ...(hooksBundle && { hooksBundle }),
   });
   await writeFile(layout.groupVars, renderGroupVars(vars));
 
@@ -103,6 +121,8 @@ export async function writeAnsibleInputs(opts: WriteAnsibleInputsOptions): Promi
     mungeKey: layout.mungeKey,
   };
   if (runtimeSkipped !== undefined) written.runtimeSkipped = runtimeSkipped;
+  if (hooksBundle) written.hooksBundle = hooksBundle;
+  if (hooksSkipped !== undefined) written.hooksSkipped = hooksSkipped;
   if (slurmVersion) written.slurmVersion = slurmVersion;
   if (opts.inventory !== false) {
     // citc's deploy key, the only key the sudo account accepts, unless --ssh-key names another.

@@ -52,7 +52,7 @@ describe('the stack outputs are the ones their readers look for', () => {
       const vars = buildGroupVars(
         config,
         state,
-        { renderedDir: '/r', mungeKey: '/m', hooksDist: '/h', nodeArchive: '/n', slurmVersionFile: '/s' },
+        { renderedDir: '/r', mungeKey: '/m', nodeArchive: '/n', slurmVersionFile: '/s' },
         { runtimeRendered: true },
       );
       expect(vars.citc_management_address).toBe('management_private_ip-value');

