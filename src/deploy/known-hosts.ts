@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { EC2Client, GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
 import { InstancesClient } from '@google-cloud/compute';
 import { ANSIBLE_OUTPUTS, outputOf } from '../ansible/outputs.js';
+import { computeClientOptions } from '../cloud/gcp/client-options.js';
 import type { ClusterConfig } from '../core/config/types.js';
 import { CitcError } from '../core/errors.js';
 
@@ -73,11 +74,12 @@ async function awsHostKeys(config: ClusterConfig, instanceId: string): Promise<s
 }
 
 async function gcpHostKeys(config: ClusterConfig, instance: string): Promise<string[]> {
-  const client = new InstancesClient({ fallback: 'rest' });
+  const client = new InstancesClient(computeClientOptions(config.provider.endpoint));
   try {
     const [attrs] = await client.getGuestAttributes({
       project: config.provider.project ?? '',
-      zone: config.provider.zones[0] ?? '',
+      // The management node's zone (deploy pins it: management.zone, else the zone it was applied in).
+      zone: config.management.zone ?? config.provider.zones[0] ?? '',
       instance,
       queryPath: 'hostkeys/',
     });

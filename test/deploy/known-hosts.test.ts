@@ -7,7 +7,8 @@ import { CitcError } from '../../src/core/errors.js';
 import type { ClusterState } from '../../src/core/state.js';
 import { knownHostsPath, parseConsoleHostKeys, pinManagementHostKey } from '../../src/deploy/known-hosts.js';
 import { Ec2Fake } from '../fakes/ec2/server.js';
-import { awsCluster } from '../support/cluster.js';
+import { GceFake } from '../fakes/gce/server.js';
+import { awsCluster, gcpCluster } from '../support/cluster.js';
 
 const ED = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheManagementNode';
 const EC = 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY=';
@@ -28,13 +29,17 @@ const CONSOLE = [
 
 let dir: string;
 let fake: Ec2Fake;
+let gce: GceFake;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'citc-known-hosts-'));
   fake = new Ec2Fake();
   await fake.start();
+  gce = new GceFake();
+  await gce.start();
 });
 afterAll(async () => {
   await fake.stop();
+  await gce.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -93,5 +98,41 @@ describe("the management node's host key", () => {
     expect(err).toBeInstanceOf(CitcError);
     expect((err as CitcError).code).toBe('HOST_KEY_NOT_PUBLISHED');
     expect((err as CitcError).remedy).toContain('Get system log');
+  });
+
+  it('is learned from the guest attributes at provider.endpoint, in the management zone (real SDK, fake GCE)', async () => {
+    // The management node in the second zone (management.zone, as deploy pins it); the guest agent has
+    // published its keys as guest attributes hostkeys/<type>.
+    const base = gcpCluster();
+    const config = {
+      ...base,
+      provider: { ...base.provider, zones: ['europe-west4-a', 'europe-west4-b'], endpoint: gce.endpoint },
+      management: { ...base.management, zone: 'europe-west4-b' },
+    };
+    const mgmt = gce.adopt('citc-test', 'europe-west4-b', {
+      name: 'gdemo-mgmt',
+      networkIP: '10.1.0.2',
+      metadata: { 'enable-guest-attributes': 'TRUE' },
+    });
+    setTimeout(() => {
+      for (const key of [ED, EC]) {
+        const [type, b64] = key.split(' ') as [string, string];
+        mgmt.guestAttributes.set(`hostkeys/${type}`, b64);
+      }
+    }, 300);
+    const work = join(dir, 'g');
+    const file = await pinManagementHostKey({
+      config,
+      workDir: work,
+      outputs: { management_public_ip: '203.0.113.9', management_instance: 'gdemo-mgmt' },
+      pollMs: 100,
+      timeoutMs: 10_000,
+    });
+    expect((await readFile(file, 'utf8')).split('\n').filter(Boolean).sort()).toEqual(
+      [`203.0.113.9 ${EC}`, `203.0.113.9 ${ED}`].sort(),
+    );
+    expect(gce.callsOf('getGuestAttributes').at(-1)?.params.path).toBe(
+      '/compute/v1/projects/citc-test/zones/europe-west4-b/instances/gdemo-mgmt/getGuestAttributes',
+    );
   });
 });

@@ -12,6 +12,7 @@ import {
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { instanceName, type NodeName, TAG } from '../../core/naming.js';
 import type { AwsLaunchSettings } from '../../core/runtime.js';
+import { isLoopbackEndpoint } from '../endpoint.js';
 import { CloudBudgetError, callWithRetry, DEFAULT_RETRY, type RetryPolicy, sleep } from '../retry.js';
 import type {
   CloudAdapter,
@@ -354,9 +355,7 @@ export class AwsAdapter implements CloudAdapter {
 /** The fakes and private test endpoints on loopback take no signature; production uses the default chain. */
 function useLoopbackCredentials(endpoint: string | undefined, opts: CloudAdapterOptions): boolean {
   if (opts.credentials) return opts.credentials === 'loopback';
-  if (!endpoint) return false;
-  const host = new URL(endpoint).hostname;
-  return host === 'localhost' || host.startsWith('127.');
+  return isLoopbackEndpoint(endpoint);
 }
 
 /**

@@ -3,11 +3,11 @@ import type { protos } from '@google-cloud/compute';
 // Deep imports: the package index loads every API version and 30 MB of generated code (about 1.2 s, 270 MB).
 import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client.js';
 import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client.js';
-import { PassThroughClient } from 'google-auth-library';
 import { CitcError, ExitCode } from '../../core/errors.js';
 import { instanceName, type NodeName, TAG } from '../../core/naming.js';
 import { chunk } from '../../core/plan/batch-limits.js';
 import type { GcpLaunchSettings } from '../../core/runtime.js';
+import { isLoopbackEndpoint } from '../endpoint.js';
 import { launchLimits } from '../launch-window.js';
 import { forEachLimit } from '../pool.js';
 import { CloudBudgetError, callWithRetry, DEFAULT_RETRY, type RetryPolicy, sleep, withTimeout } from '../retry.js';
@@ -22,6 +22,7 @@ import type {
   TerminateResult,
 } from '../types.js';
 import { BATCH_MAX_CALLS, BATCH_PATH, type BatchCall, type BatchReply, decodeBatch, encodeBatch } from './batch.js';
+import { computeClientOptions } from './client-options.js';
 import { batchPartError, type GceErrorInfo, gceError, isNotFound, isRetryable, launchFailureKind } from './errors.js';
 
 type IInstance = protos.google.cloud.compute.v1.IInstance;
@@ -72,21 +73,10 @@ export class GcpAdapter implements CloudAdapter {
       ...(opts.budgetMs !== undefined && { budgetMs: opts.budgetMs }),
       ...(opts.deadlineMs !== undefined && { deadlineMs: opts.deadlineMs }),
     };
-    const clientOpts: ConstructorParameters<typeof InstancesClient>[0] = {
-      fallback: 'rest',
-    };
     this.batchUrl = `${provider.endpoint ? new URL(provider.endpoint).origin : 'https://compute.googleapis.com'}${BATCH_PATH}`;
-    if (provider.endpoint) {
-      const u = new URL(provider.endpoint);
-      clientOpts.apiEndpoint = u.hostname;
-      clientOpts.port = Number(u.port || (u.protocol === 'http:' ? 80 : 443));
-      (clientOpts as { protocol?: string }).protocol = u.protocol.replace(':', '');
-      const loopback = u.hostname === 'localhost' || u.hostname.startsWith('127.');
-      // The SDK bundles its own google-auth-library; the instance is duck-typed.
-      if ((opts.credentials ?? (loopback ? 'loopback' : 'default')) === 'loopback') {
-        clientOpts.authClient = new PassThroughClient() as unknown as typeof clientOpts.authClient;
-      }
-    }
+    const loopback =
+      (opts.credentials ?? (isLoopbackEndpoint(provider.endpoint) ? 'loopback' : 'default')) === 'loopback';
+    const clientOpts = computeClientOptions(provider.endpoint, loopback);
     this.instances = new InstancesClient(clientOpts);
     this.operations = new ZoneOperationsClient(clientOpts);
   }

@@ -1,9 +1,9 @@
 import { ImagesClient } from '@google-cloud/compute/build/src/v1/images_client.js';
 import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client.js';
-import { PassThroughClient } from 'google-auth-library';
+import { computeClientOptions } from '../../cloud/gcp/client-options.js';
 import type { ClusterConfig } from '../../core/config/types.js';
 import { TAG } from '../../core/naming.js';
-import { type CloudImage, isLoopback, type ManagementInstance, type StatusCloud } from './types.js';
+import type { CloudImage, ManagementInstance, StatusCloud } from './types.js';
 
 const last = (url: string | null | undefined) => (url ?? '').split('/').pop() ?? '';
 
@@ -18,15 +18,7 @@ export class GcpStatusCloud implements StatusCloud {
     private readonly management: { name: string; zone: string },
   ) {
     this.project = config.provider.project ?? '';
-    const opts: ConstructorParameters<typeof InstancesClient>[0] = { fallback: 'rest' };
-    const endpoint = config.provider.endpoint;
-    if (endpoint) {
-      const u = new URL(endpoint);
-      opts.apiEndpoint = u.hostname;
-      opts.port = Number(u.port || (u.protocol === 'http:' ? 80 : 443));
-      (opts as { protocol?: string }).protocol = u.protocol.replace(':', '');
-      if (isLoopback(endpoint)) opts.authClient = new PassThroughClient() as unknown as typeof opts.authClient;
-    }
+    const opts = computeClientOptions(config.provider.endpoint);
     this.instances = new InstancesClient(opts);
     this.imagesClient = new ImagesClient(opts);
   }

@@ -31,8 +31,4 @@ export interface StatusCloud {
   deleteImage(image: CloudImage): Promise<void>;
 }
 
-export function isLoopback(endpoint: string | undefined): boolean {
-  if (!endpoint) return false;
-  const host = new URL(endpoint).hostname;
-  return host === 'localhost' || host.startsWith('127.');
-}
+export { isLoopbackEndpoint as isLoopback } from '../../cloud/endpoint.js';

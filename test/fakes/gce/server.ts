@@ -16,6 +16,12 @@ export interface GceFakeInstance {
   properties: Record<string, unknown>;
   /** External address (set on a seeded management node); bulkInsert leaves it out. */
   natIP?: string;
+  /** Instance metadata (`metadata.items`), what the metadata server answers under instance/attributes/. */
+  metadata: Record<string, string>;
+  /** Guest attributes the guest set through the metadata server (`<namespace>/<key>` → value). */
+  guestAttributes: Map<string, string>;
+  /** The service account the instance runs as, if any (its token comes from the metadata server). */
+  serviceAccount?: string;
 }
 
 /** A global image (`citc image rebuild` makes one per build, labelled with the cluster). */
@@ -57,6 +63,8 @@ export interface GceFakeOptions {
   operationMs?: number;
   /** Longest a /wait call blocks, ms (the real API: about 2 minutes). */
   waitMs?: number;
+  /** The private address of the n-th instance (default loopback from 127.0.1.1; the rehearsal lab hands out its own). */
+  privateIp?: (n: number) => string;
 }
 
 const BASE = '/compute/v1/projects/';
@@ -97,6 +105,49 @@ export class GceFake extends FakeServer {
     for (const name of names) this.create(project, zone, name, 'e2-small', labels, {}, status);
   }
 
+  /**
+   * Adds one instance made outside the API (terraform's management node), with its address, metadata and
+   * service account; replaces one of the same name.
+   */
+  adopt(
+    project: string,
+    zone: string,
+    init: {
+      name: string;
+      machineType?: string;
+      networkIP: string;
+      natIP?: string;
+      labels?: Record<string, string>;
+      metadata?: Record<string, string>;
+      serviceAccount?: string;
+    },
+  ): GceFakeInstance {
+    const inst = this.create(
+      project,
+      zone,
+      init.name,
+      init.machineType ?? 'e2-medium',
+      init.labels ?? {},
+      {},
+      'RUNNING',
+      init.networkIP,
+    );
+    if (init.natIP) inst.natIP = init.natIP;
+    inst.metadata = { ...init.metadata };
+    if (init.serviceAccount) inst.serviceAccount = init.serviceAccount;
+    return inst;
+  }
+
+  /** Removes an instance made outside the API (terraform destroy). */
+  forget(project: string, zone: string, name: string): boolean {
+    return this.instances.delete(`${project}/${zone}/${name}`);
+  }
+
+  /** The live instance with this private address (the metadata server tells instances apart by it). */
+  byAddress(ip: string): GceFakeInstance | undefined {
+    return [...this.instances.values()].find((i) => i.networkIP === ip && i.status !== 'TERMINATED');
+  }
+
   /** Adds an image of a build without API calls. */
   seedImage(
     project: string,
@@ -119,7 +170,11 @@ export class GceFake extends FakeServer {
     labels: Record<string, string>,
     properties: Record<string, unknown>,
     status: GceFakeInstance['status'],
+    /** An address of its own (adopt); else the next one handed out. */
+    networkIP?: string,
   ): GceFakeInstance {
+    const items = (properties.metadata as { items?: { key?: string; value?: string }[] } | undefined)?.items ?? [];
+    const account = (properties.serviceAccounts as { email?: string }[] | undefined)?.[0]?.email;
     const inst: GceFakeInstance = {
       id: String(1_000_000_000 + ++this.seq),
       name,
@@ -127,9 +182,12 @@ export class GceFake extends FakeServer {
       machineType,
       status,
       labels: { ...labels },
-      networkIP: loopbackIp(this.ipSeq++),
+      networkIP: networkIP ?? (this.opts.privateIp ?? loopbackIp)(this.ipSeq++),
       creationTimestamp: new Date().toISOString(),
       properties,
+      metadata: Object.fromEntries(items.map((i) => [i.key ?? '', i.value ?? ''])),
+      guestAttributes: new Map(),
+      ...(account && { serviceAccount: account }),
     };
     this.instances.set(`${project}/${zone}/${name}`, inst);
     return inst;
@@ -238,6 +296,9 @@ export class GceFake extends FakeServer {
         out = i ? json(200, this.instanceJson(m[1] as string, i)) : notFound(`instance ${m[3]}`);
         break;
       }
+      case 'getGuestAttributes':
+        out = this.guestAttributes(m[1] as string, m[2] as string, m[3] as string, url.searchParams);
+        break;
       case 'delete':
         out = this.delete(m[1] as string, m[2] as string, m[3] as string);
         break;
@@ -317,6 +378,11 @@ export class GceFake extends FakeServer {
       ['DELETE', /^\/compute\/v1\/projects\/([^/]+)\/global\/images\/([^/]+)$/, 'images.delete'],
       ['GET', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/, 'get'],
       ['DELETE', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/, 'delete'],
+      [
+        'GET',
+        /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)\/getGuestAttributes$/,
+        'getGuestAttributes',
+      ],
       ['GET', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/operations\/([^/]+)$/, 'operations.get'],
       ['POST', /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/operations\/([^/]+)\/wait$/, 'operations.wait'],
     ];
@@ -487,6 +553,32 @@ export class GceFake extends FakeServer {
       items,
       ...(next && { nextPageToken: next }),
     });
+  }
+
+  /**
+   * instances.getGuestAttributes: by `queryPath` (`<namespace>/` or `<namespace>/<key>`) or `variableKey`;
+   * 404 while the guest has set none there, as the API answers before the guest agent has published.
+   */
+  private guestAttributes(project: string, zone: string, name: string, q: URLSearchParams): Reply {
+    const inst = this.instances.get(`${project}/${zone}/${name}`);
+    if (!inst) return notFound(`The resource 'projects/${project}/zones/${zone}/instances/${name}' was not found`);
+    const selfLink = this.url(`${BASE}${project}/zones/${zone}/instances/${name}/getGuestAttributes`);
+    const key = q.get('variableKey');
+    if (key) {
+      const value = inst.guestAttributes.get(key);
+      return value === undefined
+        ? notFound(`The guest attribute ${key} was not found`)
+        : json(200, { kind: 'compute#guestAttributes', selfLink, variableKey: key, variableValue: value });
+    }
+    const path = q.get('queryPath') ?? '';
+    const items = [...inst.guestAttributes.entries()]
+      .filter(([k]) => k.startsWith(path))
+      .map(([k, value]) => {
+        const [namespace = '', ...rest] = k.split('/');
+        return { namespace, key: rest.join('/'), value };
+      });
+    if (items.length === 0) return notFound(`The guest attributes under ${path} were not found`);
+    return json(200, { kind: 'compute#guestAttributes', selfLink, queryPath: path, queryValue: { items } });
   }
 
   private delete(project: string, zone: string, name: string): Reply {
