@@ -1,26 +1,36 @@
-// `npm run rehearse`: the cluster `citc deploy` builds, assembled on real Debian 12 hosts (systemd
-// containers in private network namespaces on this machine, test/lab) with only the cloud's
-// infrastructure API stood in. Prints each phase with its time; exits non-zero when a phase fails;
-// stops every host, mount, namespace and process it started, also on failure or Ctrl-C.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// `npm run rehearse [-- --provider aws|gcp|all]`: the cluster `citc deploy` builds, assembled on real
+// Debian 12 hosts (systemd containers in private network namespaces on this machine, test/lab) with only
+// the cloud's infrastructure API stood in, on AWS's and Google Compute Engine's code paths (test/lab/
+// provider-*.ts; default `all`: one after the other, each in a lab of its own). Prints each phase with its
+// time; exits non-zero when a phase fails; stops every host, mount, namespace and process it started, also
+// on failure or Ctrl-C.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STACK_OUTPUTS } from '../infra/outputs.js';
+import { parseArgs } from 'node:util';
 import { sharedDiskPaths } from '../src/ansible/group-vars.js';
 import { NODE_RUNTIME, nodePackage } from '../src/ansible/node-runtime.js';
 import { loadClusterConfig } from '../src/config/load.js';
 import type { ClusterConfig } from '../src/core/config/types.js';
 import { BUILD_HOST_OUTPUTS } from '../src/image/packer-inputs.js';
-import { LAB_NET, Lab, type LabHost } from '../test/lab/lab.js';
+import { Lab, type LabHost } from '../test/lab/lab.js';
+import {
+  BUILD_IP,
+  CLUSTER,
+  type LabManagement,
+  type LabProvider,
+  type LabProviderContext,
+  type LabProviderKind,
+  MANAGEMENT_IP,
+  PROBE_IP,
+} from '../test/lab/provider.js';
+import { awsProvider } from '../test/lab/provider-aws.js';
+import { gcpProvider } from '../test/lab/provider-gcp.js';
 import { labImage } from '../test/lab/rootfs.js';
 import { run, sh, sleep, waitFor } from '../test/lab/sh.js';
-import {
-  labTerraform,
-  type ManagementUserData,
-  managementUserData,
-  type StandInTerraformLab,
-} from '../test/lab/terraform.js';
+import { labTerraform, type ManagementUserData, type StandInTerraformLab } from '../test/lab/terraform.js';
 
-const t0 = Date.now();
+let t0 = Date.now();
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const say = (line: string) => console.log(`${secs(Date.now() - t0).padStart(7)}  ${line}`);
 const verbose = process.env.CITC_REHEARSE_VERBOSE === '1';
@@ -28,27 +38,35 @@ const detail = (line: string) => {
   if (verbose) say(`    ${line}`);
 };
 
-const CLUSTER = 'rehearsal';
-const MANAGEMENT_IP = `${LAB_NET}.10`;
-const BUILD_IP = `${LAB_NET}.20`;
-/** The management node's instance id, in terraform's outputs and the lab cloud's API and metadata. */
-const MANAGEMENT_INSTANCE = 'i-0lab';
-const PROBE_IP = `${LAB_NET}.30`;
-/** How long after RunInstances an instance's host starts booting (see the boot agent). */
+/** How long after RunInstances / bulkInsert an instance's host starts booting (see the boot agent). */
 const VM_START_DELAY_MS = 3_000;
-const SHARED_DISK_ID = 'vol-0lab0000000000001';
+const PROVIDERS: Record<LabProviderKind, LabProvider> = { aws: awsProvider, gcp: gcpProvider };
 const ROOT = process.env.CITC_REHEARSE_DIR ?? '/var/tmp/citc-rehearse';
 const repoRoot = join(import.meta.dirname, '..');
 
 interface CloudEvent {
   type: 'created' | 'terminated';
   id: string;
+  name: string;
   node: string;
   ip: string;
   imageId?: string;
 }
 
+/** An instance's request to the metadata service that the lab cloud reports (its name, on GCE). */
+interface MetadataAsk {
+  ip: string;
+  key: string;
+  answer: string;
+}
+
 interface Ctx {
+  provider: LabProvider;
+  metadataAsks: MetadataAsk[];
+  /** The admin machine's credentials for the cloud's API. */
+  adminEnv: Record<string, string>;
+  cloud?: ChildProcess;
+  mgmt?: LabManagement;
   onInstance?: (e: CloudEvent) => void;
   lab: Lab;
   work: string;
@@ -70,79 +88,55 @@ interface Ctx {
   sharedMount?: string;
 }
 
-function clusterYaml(userPub: string): string {
-  return `# The rehearsal's cluster (scripts/rehearse.ts): AWS with its API stood in by the fake EC2 in the lab.
-name: ${CLUSTER}
-provider:
-  kind: aws
-  region: us-east-1
-  zones: [us-east-1a]
-  endpoint: http://${LAB_NET}.1:8773
-network:
-  cidr: ${LAB_NET}.0/24
-  adminCidrs: [${LAB_NET}.0/24]
-management:
-  machineType: t3.medium
-storage:
-  kind: nfs
-  sizeGb: 20
-  mounts: [/home]
-image:
-  os: debian12
-partitions:
-  - name: compute
-    default: true
-    shapes:
-      - name: small
-        instanceTypes: [t3.small]
-        cpus: 1
-        memoryMb: 900
-        maxNodes: 2
-slurm:
-  suspendTime: 30
-  resumeTimeout: 300
-  suspendTimeout: 30
-users:
-  - name: alice
-    sshKeys:
-      - ${userPub}
-`;
-}
-
 /**
  * What the stand-in terraform's apply creates: the management node and the image build host, each a lab
- * host booted from the Debian 12 root file system, first booted as the stack's cloud-init asks.
+ * host booted from the Debian 12 root file system, first booted as the stack asks (test/lab/provider-*.ts).
  */
 async function applyInfra(ctx: Ctx, stackDir: string): Promise<Record<string, unknown>> {
-  const userData = managementUserData(stackDir);
+  const mgmt = ctx.provider.management(stackDir);
+  ctx.mgmt = mgmt;
   const boots: Promise<void>[] = [];
   if (!ctx.management || !ctx.lab.running(ctx.management)) {
     boots.push(
       (async () => {
-        // The shared disk Terraform attaches, where the role finds it by its volume id (NVMe serial).
+        // The shared disk Terraform attaches, where the role finds it by its id (AWS: the volume id as the
+        // NVMe serial; GCE: the device name, /dev/disk/by-id/google-<name>).
         const disk = ctx.lab.addDisk('shared-disk', 2048);
         ctx.sharedDisk = disk;
         ctx.management = await ctx.lab.startHost({
           name: 'mgmt',
           ip: MANAGEMENT_IP,
           image: ctx.lab.image.rootfs,
-          binds: [`${disk}:${sharedDiskPaths(ctx.config as ClusterConfig, SHARED_DISK_ID)[0]}`],
+          binds: [`${disk}:${sharedDiskPaths(ctx.config as ClusterConfig, mgmt.sharedDiskId)[0]}`],
+          hosts: ctx.provider.hostsLines,
         });
-        cloudInit(ctx, ctx.management, userData);
-        consoleHostKeys(ctx, ctx.management, MANAGEMENT_INSTANCE);
+        cloudInit(ctx, ctx.management, mgmt.firstBoot);
+        await ctx.provider.managementBooted(providerContext(ctx), ctx.management, mgmt);
         standInNfsServer(ctx, ctx.management);
       })(),
     );
   }
-  if (!ctx.buildHost || !ctx.lab.running(ctx.buildHost)) boots.push(startBuildHost(ctx, userData));
+  if (!ctx.buildHost || !ctx.lab.running(ctx.buildHost)) boots.push(startBuildHost(ctx, mgmt.firstBoot));
   await Promise.all(boots);
-  return labOutputs(ctx);
+  return ctx.provider.outputs(mgmt, {
+    [BUILD_HOST_OUTPUTS.buildHost]: BUILD_IP,
+    [BUILD_HOST_OUTPUTS.imageCommand]: `${process.execPath} ${join(ctx.infra?.binDir ?? '', 'infra-client.cjs')} POST /image`,
+  });
 }
 
 /** A fresh host to build the compute image on (packer's null builder provisions it over SSH). */
 async function startBuildHost(ctx: Ctx, userData: ManagementUserData): Promise<void> {
-  ctx.buildHost = await ctx.lab.startHost({ name: `build${++ctx.builds}`, ip: BUILD_IP, image: ctx.lab.image.rootfs });
-  cloudInit(ctx, ctx.buildHost, { sshAuthorizedKeys: userData.sshAuthorizedKeys });
+  ctx.buildHost = await ctx.lab.startHost({
+    name: `build${++ctx.builds}`,
+    ip: BUILD_IP,
+    image: ctx.lab.image.rootfs,
+    hosts: ctx.provider.hostsLines,
+  });
+  cloudInit(ctx, ctx.buildHost, {
+    user: userData.user,
+    ...(userData.home && { home: userData.home }),
+    sshAuthorizedKeys: userData.sshAuthorizedKeys,
+  });
   ctx.buildUserData = userData;
 }
 
@@ -151,35 +145,38 @@ function consolesDir(ctx: Ctx): string {
   return join(ctx.lab.dir, 'consoles');
 }
 
-/**
- * What cloud-init prints on the serial console on first boot, and what GetConsoleOutput returns: the
- * host's public keys, which citc pins before its first ssh (src/deploy/known-hosts.ts).
- */
-function consoleHostKeys(ctx: Ctx, host: LabHost, instanceId: string): void {
-  const sshDir = join(host.root, 'etc/ssh');
-  const keys = readdirSync(sshDir)
-    .filter((n) => /^ssh_host_\w+_key\.pub$/.test(n))
-    .map((n) => readFileSync(join(sshDir, n), 'utf8').trim());
-  mkdirSync(consolesDir(ctx), { recursive: true });
-  writeFileSync(
-    join(consolesDir(ctx), instanceId),
-    `Cloud-init v. 22.4.2 running 'modules:final'\n-----BEGIN SSH HOST KEY KEYS-----\n${keys.join('\n')}\n-----END SSH HOST KEY KEYS-----\n`,
-  );
+function providerContext(ctx: Ctx): LabProviderContext {
+  return {
+    lab: ctx.lab,
+    consolesDir: consolesDir(ctx),
+    toCloud: (command) =>
+      new Promise<void>((resolve, reject) => {
+        const stdin = ctx.cloud?.stdin;
+        if (!stdin) return reject(new Error('the lab cloud is not running'));
+        stdin.write(`${JSON.stringify(command)}\n`, (err) => (err ? reject(err) : resolve()));
+      }),
+  };
 }
 
-/** What cloud-init does on a Debian cloud image's first boot: the sudo user `admin` with the given keys. */
+/**
+ * What a Debian cloud image's first boot does with the keys the instance was given (cloud-init on AWS,
+ * the guest agent on GCE): the image's sudo user with those keys and passwordless sudo.
+ */
 function cloudInit(ctx: Ctx, host: LabHost, userData: ManagementUserData): void {
+  const { user } = userData;
+  const home = userData.home ?? `/var/lib/${user}`;
+  const sudoers = ctx.provider.kind === 'gcp' ? 'google_sudoers' : '90-cloud-init-users';
   ctx.lab.exec(
     host,
     [
       'sh',
       '-c',
-      `id admin >/dev/null 2>&1 || useradd -m -d /var/lib/admin -s /bin/bash admin
-install -d -m 700 -o admin -g admin /var/lib/admin/.ssh
-cat > /var/lib/admin/.ssh/authorized_keys
-chown admin:admin /var/lib/admin/.ssh/authorized_keys
-echo 'admin ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/90-cloud-init-users
-chmod 440 /etc/sudoers.d/90-cloud-init-users`,
+      `id ${user} >/dev/null 2>&1 || useradd -m -d ${home} -s /bin/bash ${user}
+install -d -m 700 -o ${user} -g ${user} ${home}/.ssh
+cat > ${home}/.ssh/authorized_keys
+chown ${user}:${user} ${home}/.ssh/authorized_keys
+echo '${user} ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/${sudoers}
+chmod 440 /etc/sudoers.d/${sudoers}`,
     ],
     `${userData.sshAuthorizedKeys.join('\n')}\n`,
   );
@@ -213,27 +210,6 @@ Alias=nfs-kernel-server.service
 UNIT
 systemctl daemon-reload`,
   ]);
-}
-
-/** The outputs a real AWS apply records (infra/aws/stack.ts), with the lab's addresses and build host. */
-function labOutputs(ctx: Ctx): Record<string, unknown> {
-  const O = STACK_OUTPUTS;
-  return {
-    [O.awsSubnetIds]: ['subnet-us-east-1a'],
-    [O.awsSecurityGroupIds]: ['sg-0lab'],
-    [O.awsLaunchTemplateId]: 'lt-0lab',
-    [O.awsInstanceProfileArn]: 'arn:aws:iam::000000000000:instance-profile/rehearsal-compute',
-    [O.managementPublicIp]: MANAGEMENT_IP,
-    [O.managementPrivateIp]: MANAGEMENT_IP,
-    [O.managementSshUser]: 'admin',
-    [O.managementInstance]: MANAGEMENT_INSTANCE,
-    [O.storageAddress]: MANAGEMENT_IP,
-    [O.storageExportPrefix]: '',
-    [O.storageDiskId]: SHARED_DISK_ID,
-    [O.awsSubnetId]: 'subnet-us-east-1a',
-    [BUILD_HOST_OUTPUTS.buildHost]: BUILD_IP,
-    [BUILD_HOST_OUTPUTS.imageCommand]: `${process.execPath} ${join(ctx.infra?.binDir ?? '', 'infra-client.cjs')} POST /image`,
-  };
 }
 
 /**
@@ -277,13 +253,11 @@ async function labSsh(ctx: Ctx, key: string, user: string, ip: string, command: 
 
 /** `citc` as a user runs it, inside the lab's namespace, with the stand-in terraform first on PATH. */
 async function citc(ctx: Ctx, args: string[]) {
-  // The admin's machine: dummy AWS credentials for the fake.
+  // The admin's machine: credentials for the fake API (test/lab/provider-*.ts).
   const env = {
     ...process.env,
     PATH: `${ctx.infra?.binDir}:${join(repoRoot, 'node_modules/.bin')}:${process.env.PATH}`,
-    AWS_ACCESS_KEY_ID: 'AKIALAB0000000000000',
-    AWS_SECRET_ACCESS_KEY: 'lab-secret',
-    AWS_REGION: 'us-east-1',
+    ...ctx.adminEnv,
     ...(ctx.agentSock && { SSH_AUTH_SOCK: ctx.agentSock }),
     // citc gets the hooks' runtime with `npm pack`; the lab has no registry, so npm answers from its
     // cache, filled on this machine before the run (main).
@@ -307,21 +281,18 @@ async function citc(ctx: Ctx, args: string[]) {
   return r.out;
 }
 
-/** The fake EC2 and the metadata service, inside the lab's namespace; instance events go to the boot agent. */
+/** The cloud's API fake and metadata service, inside the lab's namespace; instance events go to the boot agent. */
 async function startCloud(ctx: Ctx): Promise<void> {
-  const child = ctx.lab.spawnInLab('cloud', process.execPath, [
-    '--import',
-    'tsx',
-    join(repoRoot, 'test/lab/cloud.ts'),
-    '--net',
-    LAB_NET,
-    '--role-ip',
-    MANAGEMENT_IP,
-    '--role-instance',
-    MANAGEMENT_INSTANCE,
-    '--consoles',
-    consolesDir(ctx),
-  ]);
+  const child = ctx.lab.spawnInLab(
+    'cloud',
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'test/lab/cloud.ts'), ...ctx.provider.cloudArgs(consolesDir(ctx))],
+    undefined,
+    true,
+  );
+  ctx.cloud = child;
+  // A write after the cloud has gone fails in toCloud's callback; the stream's own error is not a crash.
+  child.stdin?.on('error', () => {});
   let ready: () => void = () => {};
   const isReady = new Promise<void>((r) => {
     ready = r;
@@ -333,8 +304,9 @@ async function startCloud(ctx: Ctx): Promise<void> {
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines) {
-      const e = JSON.parse(line) as { ready?: boolean } & CloudEvent;
+      const e = JSON.parse(line) as { ready?: boolean; metadata?: MetadataAsk } & CloudEvent;
       if (e.ready) ready();
+      else if (e.metadata) ctx.metadataAsks.push(e.metadata);
       else ctx.onInstance?.(e);
     }
   });
@@ -361,31 +333,28 @@ const phases: Phase[] = [
         image: () => makeImage(ctx),
         destroy: async () => {
           for (const h of [ctx.management, ctx.buildHost]) if (h) await ctx.lab.powerOff(h);
+          if (ctx.mgmt) await ctx.provider.managementDestroyed(providerContext(ctx), ctx.mgmt);
         },
       });
       // A probe host: boots, is reachable over SSH from the lab's namespace, reaches the metadata service.
-      const probe = await ctx.lab.startHost({ name: 'probe', ip: PROBE_IP, image: image.rootfs });
-      cloudInit(ctx, probe, { sshAuthorizedKeys: [sh('ssh-keygen', ['-y', '-f', ctx.adminKey]).trim()] });
+      const probe = await ctx.lab.startHost({
+        name: 'probe',
+        ip: PROBE_IP,
+        image: image.rootfs,
+        hosts: ctx.provider.hostsLines,
+      });
+      cloudInit(ctx, probe, {
+        user: 'admin',
+        sshAuthorizedKeys: [sh('ssh-keygen', ['-y', '-f', ctx.adminKey]).trim()],
+      });
       const who = await waitFor('SSH to the probe host', 60_000, async () => {
         const r = await labSsh(ctx, ctx.adminKey, 'admin', probe.ip, 'sudo -n id -un');
         return r.code === 0 ? r.out.trim() : undefined;
       });
-      const imds = ctx.lab.exec(probe, [
-        'curl',
-        '-s',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code}',
-        '-X',
-        'PUT',
-        '-H',
-        'X-aws-ec2-metadata-token-ttl-seconds: 60',
-        'http://169.254.169.254/latest/api/token',
-      ]);
+      const imds = ctx.lab.exec(probe, ['sh', '-c', ctx.provider.metadataProbe]).trim();
       if (imds !== '200') throw new Error(`the probe host got HTTP ${imds} from the metadata service`);
       await ctx.lab.powerOff(probe);
-      return `Debian 12 root fs cached; probe host booted, ssh admin@${probe.ip} → sudo ${who}, metadata token ${imds}`;
+      return `${ctx.provider.kind}: Debian 12 root fs cached; probe host booted, ssh admin@${probe.ip} → sudo ${who}, metadata ${imds}`;
     },
   },
   {
@@ -403,8 +372,7 @@ const phases: Phase[] = [
     name: 'metadata guard (issue 12)',
     run: async (ctx) => {
       const mgmt = ctx.management as LabHost;
-      const token =
-        "curl -s -m 5 -o /dev/null -w '%{http_code}' -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token";
+      const token = ctx.provider.metadataProbe;
       const asRoot = ctx.lab.exec(mgmt, ['sh', '-c', `${token} || true`]).trim();
       const asSlurm = ctx.lab.exec(mgmt, ['runuser', '-u', 'slurm', '--', 'sh', '-c', `${token} || true`]).trim();
       const asAlice = (await labSsh(ctx, ctx.userKey, 'alice', MANAGEMENT_IP, `${token} || true`)).out.trim();
@@ -461,9 +429,10 @@ const phases: Phase[] = [
           const booting = sleep(VM_START_DELAY_MS)
             .then(() =>
               ctx.lab.startHost({
-                name: e.node || e.id,
+                name: ctx.provider.instanceHostName(e),
                 ip: e.ip,
                 image: e.imageId ?? '',
+                hosts: ctx.provider.hostsLines,
                 // Lab limit: no NFS in this kernel. The instance's /home is the management node's exported
                 // /home: the directory on its shared disk, which this machine mounts too.
                 binds: [`${sharedHome(ctx)}:/home`],
@@ -503,7 +472,13 @@ const phases: Phase[] = [
         const info = ctx.lab.exec(mgmt, ['sh', '-c', 'sinfo -N; squeue; tail -20 /var/log/citc/hooks.log']);
         throw new Error(`${String(err)}\n${info}\n${instanceDiagnostics(ctx)}`);
       });
-      return `alice (${who.out.split(' ')[0]}) submitted job ${ctx.jobId}; instance booted from the image, ${node} registered`;
+      // The node learned its name from the metadata service (GCE: instance/name; its host name, the
+      // instance name too, would hide a failed lookup).
+      const ips = new Set([...ctx.instances.values()].map((h) => h.ip));
+      const asked = ctx.metadataAsks.filter((a) => ips.has(a.ip)).map((a) => `${a.key} → ${a.answer}`);
+      if (ctx.provider.kind === 'gcp' && asked.length === 0)
+        throw new Error('no instance asked the metadata server for its name');
+      return `alice (${who.out.split(' ')[0]}) submitted job ${ctx.jobId}; instance booted from the image${asked.length ? ` (metadata: ${[...new Set(asked)].join(', ')})` : ''}, ${node} registered`;
     },
   },
   {
@@ -582,17 +557,31 @@ function statePath(ctx: Ctx): string {
   return join(ctx.work, '.citc', CLUSTER, 'state.json');
 }
 
-async function main(): Promise<number> {
-  say(`rehearsal: ${phases.length} phases`);
-  mkdirSync(ROOT, { recursive: true });
-  const image = await labImage(say);
-  // The deploying machine's npm cache holds the hooks' runtime package (as after `npm ci` of citc).
-  const runtime = `${nodePackage('x64')}@${NODE_RUNTIME.version}`;
-  const cached = await run('npm', ['cache', 'add', runtime]);
-  if (cached.code !== 0) throw new Error(`npm cache add ${runtime}: ${cached.out}`);
+/** `--provider aws|gcp|all` (default: `CITC_REHEARSE_PROVIDER`, else all: about 4 min each). */
+function providersToRun(): LabProvider[] {
+  const { values } = parseArgs({ options: { provider: { type: 'string' } }, allowPositionals: false });
+  const asked = values.provider ?? process.env.CITC_REHEARSE_PROVIDER ?? 'all';
+  if (asked === 'all') return [awsProvider, gcpProvider];
+  const p = PROVIDERS[asked as LabProviderKind];
+  if (!p) throw new Error(`--provider ${asked}: want aws, gcp or all`);
+  return [p];
+}
+
+interface Outcome {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+async function rehearse(provider: LabProvider, image: Awaited<ReturnType<typeof labImage>>): Promise<Outcome> {
+  t0 = Date.now();
+  say(`rehearsal on ${provider.kind}: ${phases.length} phases`);
   const lab = new Lab(image, ROOT, say);
   const work = join(lab.dir, 'user');
   const ctx: Ctx = {
+    provider,
+    metadataAsks: [],
+    adminEnv: {},
     lab,
     work,
     adminKey: join(work, 'admin_key'),
@@ -609,7 +598,8 @@ async function main(): Promise<number> {
     mkdirSync(work, { recursive: true });
     // The admin's and the user's keys live in the lab's directory and go with it.
     for (const k of [ctx.adminKey, ctx.userKey]) sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', k, '-f', k]);
-    writeFileSync(ctx.configPath, clusterYaml(sh('ssh-keygen', ['-y', '-f', ctx.userKey]).trim()));
+    ctx.adminEnv = provider.adminEnv(work);
+    writeFileSync(ctx.configPath, provider.clusterYaml(sh('ssh-keygen', ['-y', '-f', ctx.userKey]).trim()));
     ctx.config = await loadClusterConfig(ctx.configPath, { env: process.env });
     for (const phase of phases) {
       const started = Date.now();
@@ -635,8 +625,32 @@ async function main(): Promise<number> {
     say(`stopped everything the rehearsal started (${undone.length} items)`);
   }
   const skipped = phases.length - passed - failed;
-  console.log(`rehearse: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} not reached` : ''}`);
-  return failed === 0 && skipped === 0 ? 0 : 1;
+  console.log(
+    `rehearse ${provider.kind}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} not reached` : ''} (${secs(Date.now() - t0)})`,
+  );
+  return { passed, failed, skipped };
+}
+
+async function main(): Promise<number> {
+  const providers = providersToRun();
+  mkdirSync(ROOT, { recursive: true });
+  const image = await labImage(say);
+  // The deploying machine's npm cache holds the hooks' runtime package (as after `npm ci` of citc).
+  const runtime = `${nodePackage('x64')}@${NODE_RUNTIME.version}`;
+  const cached = await run('npm', ['cache', 'add', runtime]);
+  if (cached.code !== 0) throw new Error(`npm cache add ${runtime}: ${cached.out}`);
+  const total: Outcome = { passed: 0, failed: 0, skipped: 0 };
+  // One provider after the other, each in a lab of its own; a failure on one does not skip the next.
+  for (const p of providers) {
+    const o = await rehearse(p, image);
+    total.passed += o.passed;
+    total.failed += o.failed;
+    total.skipped += o.skipped;
+  }
+  console.log(
+    `rehearse: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} not reached` : ''}`,
+  );
+  return total.failed === 0 && total.skipped === 0 ? 0 : 1;
 }
 
 main().then(

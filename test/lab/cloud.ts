@@ -1,111 +1,66 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Ec2Fake, type Ec2FakeInstance } from '../fakes/ec2/server.js';
+import { startEc2Cloud } from './cloud-ec2.js';
+import { startGceCloud } from './cloud-gce.js';
 
 /**
  * The lab's cloud, run inside the lab's network namespace (`ip netns exec <lab> node --import tsx
- * test/lab/cloud.ts --net 10.77.0`):
- * - the fake EC2 on <net>.1:8773 (what `provider.endpoint` names), handing out lab addresses from
- *   <net>.100 upward;
- * - GetConsoleOutput for the management node from `--consoles <dir>/<instance id>` (cloud-init's host key
- *   block, written by the rehearsal when it boots that host);
- * - the instance metadata service on 169.254.169.254:80, answering IMDSv2 (a token first) per instance,
- *   told apart by the request's source address: tags, launch index, instance id, and the instance role's
- *   credentials for the management node (the hooks' AWS SDK reads them there, as on EC2).
+ * test/lab/cloud.ts --provider aws|gcp --net 10.77.0`): the provider's API fake on <net>.1:8773 (what
+ * `provider.endpoint` names), handing out lab addresses from <net>.100 upward, and the provider's instance
+ * metadata service on 169.254.169.254:80, answering per instance, told apart by the request's source
+ * address (cloud-ec2.ts, cloud-gce.ts).
+ * stdin: one JSON command a line from the rehearsal (the stand-in terraform's instances on GCP).
  * stdout: one JSON line `{"ready":true}`, then one line per instance event (created/terminated), which
  * the rehearsal's boot agent turns into a host booted from the recorded image / powered off.
  */
+export interface CloudOptions {
+  net: string;
+  /** aws: the management node's address and instance id (its instance role's credentials, its console). */
+  roleIp: string;
+  roleInstance: string;
+  /** aws: where the rehearsal writes the management node's console. */
+  consoles: string;
+  /** gcp: the project the fake Compute Engine serves. */
+  project: string;
+}
+
+export interface LabCloud {
+  endpoint: string;
+  /** A command from the rehearsal (stdin). */
+  command(c: Record<string, unknown>): void;
+  stop(): Promise<void>;
+}
+
 const { values } = parseArgs({
   options: {
+    provider: { type: 'string', default: 'aws' },
     net: { type: 'string', default: '10.77.0' },
     'role-ip': { type: 'string', default: '' },
     'role-instance': { type: 'string', default: 'i-0lab' },
     consoles: { type: 'string', default: '' },
+    project: { type: 'string', default: 'citc-rehearsal' },
   },
 });
-const net = values.net as string;
-const consoles = values.consoles as string;
-const ec2 = new Ec2Fake({
-  privateIp: (n) => `${net}.${100 + n}`,
-  // Instances the lab boots outside this fake (the management node): <consoles>/<id>, written by the rehearsal.
-  consoleOf: (id) => {
-    const file = join(consoles, id);
-    return consoles && /^i-[\w-]+$/.test(id) && existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-  },
+const opts: CloudOptions = {
+  net: values.net as string,
+  roleIp: values['role-ip'] as string,
+  roleInstance: values['role-instance'] as string,
+  consoles: values.consoles as string,
+  project: values.project as string,
+};
+const emit = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
+const cloud = values.provider === 'gcp' ? await startGceCloud(opts, emit) : await startEc2Cloud(opts, emit);
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (!line.trim()) return;
+  try {
+    cloud.command(JSON.parse(line) as Record<string, unknown>);
+  } catch (err) {
+    process.stderr.write(`lab cloud: command ${line}: ${String(err)}\n`);
+  }
 });
-ec2.on('instance', (e) => {
-  const inst = ec2.instances.get(e.id);
-  process.stdout.write(`${JSON.stringify({ ...e, imageId: inst?.imageId })}\n`);
-});
-await ec2.start(8773, `${net}.1`);
-
-const tokens = new Set<string>();
-const byAddress = (ip: string): Ec2FakeInstance | undefined =>
-  [...ec2.instances.values()].find((i) => i.privateIp === ip && i.state !== 'terminated');
-
-function metadata(req: IncomingMessage, res: ServerResponse) {
-  const send = (code: number, body: string) => {
-    res.writeHead(code, { 'content-type': 'text/plain' });
-    res.end(body);
-  };
-  const path = new URL(req.url ?? '/', 'http://169.254.169.254').pathname;
-  if (req.method === 'PUT' && path === '/latest/api/token') {
-    const token = randomBytes(16).toString('hex');
-    tokens.add(token);
-    return send(200, token);
-  }
-  const token = req.headers['x-aws-ec2-metadata-token'];
-  if (typeof token !== 'string' || !tokens.has(token)) return send(401, 'Unauthorized');
-  const source = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  const md = '/latest/meta-data/';
-  if (!path.startsWith(md)) return send(404, 'Not Found');
-  const key = path.slice(md.length);
-  if (source === values['role-ip']) {
-    // The management node: its instance role (the hooks' credentials).
-    if (key === 'iam/security-credentials/' || key === 'iam/security-credentials')
-      return send(200, 'rehearsal-management');
-    if (key === 'iam/security-credentials/rehearsal-management')
-      return send(
-        200,
-        JSON.stringify({
-          Code: 'Success',
-          Type: 'AWS-HMAC',
-          AccessKeyId: 'ASIALAB0000000000000',
-          SecretAccessKey: 'lab-secret',
-          Token: 'lab-token',
-          Expiration: new Date(Date.now() + 6 * 3600_000).toISOString(),
-          LastUpdated: new Date().toISOString(),
-        }),
-      );
-    if (key === 'instance-id') return send(200, values['role-instance'] as string);
-    if (key === 'placement/region') return send(200, 'us-east-1');
-    if (key === 'placement/availability-zone') return send(200, 'us-east-1a');
-    return send(404, 'Not Found');
-  }
-  const inst = byAddress(source);
-  if (!inst) return send(404, 'Not Found');
-  if (key === 'ami-launch-index') return send(200, String(inst.launchIndex));
-  if (key === 'instance-id') return send(200, inst.id);
-  if (key === 'local-ipv4') return send(200, inst.privateIp);
-  if (key === 'placement/availability-zone') return send(200, inst.zone);
-  if (key === 'placement/region') return send(200, inst.zone.replace(/[a-z]$/, ''));
-  if (key === 'tags/instance' || key === 'tags/instance/') return send(200, Object.keys(inst.tags).join('\n'));
-  if (key.startsWith('tags/instance/')) {
-    const v = inst.tags[decodeURIComponent(key.slice('tags/instance/'.length))];
-    return v === undefined ? send(404, 'Not Found') : send(200, v);
-  }
-  return send(404, 'Not Found');
-}
-
-const imds = createServer(metadata);
-await new Promise<void>((resolve) => imds.listen(80, '169.254.169.254', resolve));
-process.stdout.write(`${JSON.stringify({ ready: true, endpoint: ec2.endpoint })}\n`);
+emit({ ready: true, endpoint: cloud.endpoint });
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
-    imds.close();
-    void ec2.stop().then(() => process.exit(0));
+    void cloud.stop().then(() => process.exit(0));
   });
 }

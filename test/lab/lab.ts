@@ -57,6 +57,8 @@ export interface StartHostOptions {
   image: string;
   /** Extra `--bind` arguments (SRC:DST). */
   binds?: string[];
+  /** Lines the cloud's images have in /etc/hosts (GCE's: the metadata server by name). */
+  hosts?: string[];
 }
 
 /** The lab's own units, read-only in every host; systemd reads `.wants/` links in this directory too. */
@@ -139,12 +141,12 @@ export class Lab {
     return ['ip', ['netns', 'exec', this.netns, cmd, ...args]];
   }
 
-  /** Starts a long-running process inside the lab's namespace; killed by pid in stop(). */
-  spawnInLab(what: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  /** Starts a long-running process inside the lab's namespace; killed by pid in stop(). `stdin`: a pipe to it. */
+  spawnInLab(what: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv, stdin = false): ChildProcess {
     const [c, a] = this.inLab(cmd, args);
     const logFile = join(this.dir, `${what.replace(/\W+/g, '-')}.log`);
     const fd = openSync(logFile, 'a');
-    const child = spawn(c, a, { stdio: ['ignore', 'pipe', fd], ...(env && { env }) });
+    const child = spawn(c, a, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', fd], ...(env && { env }) });
     this.push(`process ${what}`, () => {
       if (child.exitCode === null && child.pid) shQuiet('kill', [String(child.pid)]);
     });
@@ -182,7 +184,8 @@ export class Lab {
           .split('\n')
           .filter((l) => l.trim() && !/^127\.0\.1\.1\s/.test(l))
       : [];
-    writeFileSync(hostsFile, `${[...kept, `127.0.1.1 ${name}`].join('\n')}\n`);
+    const extra = (opts.hosts ?? []).filter((l) => !kept.includes(l));
+    writeFileSync(hostsFile, `${[...kept, ...extra, `127.0.1.1 ${name}`].join('\n')}\n`);
     writeFileSync(join(root, 'etc/resolv.conf'), '# rehearsal lab: no DNS server\n');
     writeFileSync(join(root, 'etc/machine-id'), `${randomBytes(16).toString('hex')}\n`);
 

@@ -6,30 +6,104 @@ import { parse } from 'yaml';
 /**
  * The only stand-in of the lab's deploy: `terraform` (first on PATH of `citc deploy` / `citc destroy`).
  * `apply` asks the rehearsal (over a unix socket, which works across network namespaces) to create the
- * management node: a lab host booted from the Debian 12 root file system, and does what the stack's
- * cloud-init user data asks on first boot (host name, the keys of the image's sudo user). It then prints what terraform prints
- * and `output -json` returns the outputs a real AWS apply records (infra/aws/stack.ts). `destroy` powers
- * the host off.
+ * management node: a lab host booted from the Debian 12 root file system, and does what the synthesized
+ * stack asks of its first boot (host name, the keys of the image's sudo user): on AWS the instance's
+ * cloud-init user data, on Google Cloud its metadata (`ssh-keys`, read by the guest agent). It then prints
+ * what terraform prints and `output -json` returns the outputs a real apply records (infra/aws/stack.ts,
+ * infra/gcp/stack.ts). `destroy` powers the host off.
  */
 
-/** What the synthesized stack asks of the management instance's first boot (its cloud-init user data). */
+/** What the synthesized stack asks of the management instance's first boot. */
 export interface ManagementUserData {
   hostname?: string;
+  /** The image's sudo user the keys are for (Debian's AMI: `admin`; on GCE the user named in `ssh-keys`). */
+  user: string;
+  /** Its home: /home/<user> as the guest agent makes it on GCE; the lab's AWS image keeps it off /home. */
+  home?: string;
   sshAuthorizedKeys: string[];
 }
 
-/** Reads the management instance's cloud-init user data from the synthesized stack (cdk.tf.json). */
+interface Stack {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+function readStack(stackDir: string): Stack {
+  return JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as Stack;
+}
+
+/** Reads the management instance's cloud-init user data from the synthesized AWS stack (cdk.tf.json). */
 export function managementUserData(stackDir: string): ManagementUserData {
-  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
-    resource?: { aws_instance?: Record<string, { user_data?: string }> };
-  };
-  const instances = Object.values(stack.resource?.aws_instance ?? {});
+  const instances = Object.values(readStack(stackDir).resource?.aws_instance ?? {}) as { user_data?: string }[];
   const text = instances.find((i) => i.user_data)?.user_data;
   if (!text) throw new Error(`no aws_instance with user_data in ${stackDir}/cdk.tf.json`);
   const doc = parse(text.replace(/^#cloud-config\n/, '')) as { hostname?: string; ssh_authorized_keys?: string[] };
   return {
     ...(doc.hostname && { hostname: doc.hostname }),
+    // The Debian AMI's default user, which cloud-init gives the keys to.
+    user: 'admin',
     sshAuthorizedKeys: doc.ssh_authorized_keys ?? [],
+  };
+}
+
+/** The management instance of a synthesized Google Cloud stack, as terraform would create it. */
+export interface GceManagementInstance {
+  name: string;
+  zone: string;
+  machineType: string;
+  labels: Record<string, string>;
+  metadata: Record<string, string>;
+  /** The service account it runs as (google_service_account's account_id@project). */
+  serviceAccount?: string;
+  /** The device name of the attached shared disk (/dev/disk/by-id/google-<name> on the instance). */
+  sharedDiskDevice?: string;
+  /** What the guest agent does with `ssh-keys` on first boot: the user and its keys. */
+  firstBoot: ManagementUserData;
+}
+
+/** Reads the management google_compute_instance (and its service account, its attached disk) from the stack. */
+export function gceManagementInstance(stackDir: string): GceManagementInstance {
+  const res = readStack(stackDir).resource ?? {};
+  type Instance = {
+    name: string;
+    zone: string;
+    machine_type: string;
+    labels?: Record<string, string>;
+    metadata?: Record<string, string>;
+    service_account?: { email?: string };
+  };
+  const instances = Object.entries(res.google_compute_instance ?? {}) as [string, Instance][];
+  const found = instances.find(([, i]) => i.labels?.['citc-role'] === 'management') ?? instances[0];
+  if (!found) throw new Error(`no google_compute_instance in ${stackDir}/cdk.tf.json`);
+  const [id, inst] = found;
+  const metadata = inst.metadata ?? {};
+  // ssh-keys: one `user:key` a line; the guest agent makes each user a sudoer with those keys.
+  const lines = (metadata['ssh-keys'] ?? '').split('\n').filter((l) => l.includes(':'));
+  const users = [...new Set(lines.map((l) => l.slice(0, l.indexOf(':'))))];
+  if (users.length !== 1) throw new Error(`the management instance's ssh-keys name ${users.length} users, want 1`);
+  const user = users[0] as string;
+  // `${google_service_account.<id>.email}`: account_id@project.iam.gserviceaccount.com once applied.
+  const ref = /^\$\{google_service_account\.([^.]+)\.email\}$/.exec(inst.service_account?.email ?? '');
+  const account = ref
+    ? (res.google_service_account?.[ref[1] as string] as { account_id?: string; project?: string })
+    : undefined;
+  const disk = Object.values(res.google_compute_attached_disk ?? {}).find(
+    (d) => d.instance === `\${google_compute_instance.${id}.id}`,
+  ) as { device_name?: string } | undefined;
+  return {
+    name: inst.name,
+    zone: inst.zone,
+    machineType: inst.machine_type,
+    labels: inst.labels ?? {},
+    metadata,
+    ...(account?.account_id && { serviceAccount: `${account.account_id}@${account.project}.iam.gserviceaccount.com` }),
+    ...(disk?.device_name && { sharedDiskDevice: disk.device_name }),
+    firstBoot: {
+      // GCE names the host after the instance.
+      hostname: inst.name,
+      user,
+      home: `/home/${user}`,
+      sshAuthorizedKeys: lines.filter((l) => l.startsWith(`${user}:`)).map((l) => l.slice(user.length + 1).trim()),
+    },
   };
 }
 
@@ -150,7 +224,7 @@ case "$1" in
   plan) exec "$node" ${JSON.stringify(client)} - /plan "$@" ;;
   apply)
     "$node" ${JSON.stringify(client)} POST /apply || exit 1
-    ${line({ '@level': 'info', '@message': 'aws_instance.management: Creation complete [id=i-0lab]', type: 'apply_complete' })}
+    ${line({ '@level': 'info', '@message': 'management node: Creation complete', type: 'apply_complete' })}
     ${line({ '@level': 'info', '@message': 'Apply complete! Resources: 1 added, 0 changed, 0 destroyed.', type: 'change_summary' })}
     ;;
   output) exec "$node" ${JSON.stringify(client)} GET /outputs ;;
