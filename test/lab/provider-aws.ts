@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../infra/outputs.js';
-import { LAB_NET, type LabHost } from './lab.js';
-import { CLUSTER, type LabProvider, type LabProviderContext, MANAGEMENT_IP } from './provider.js';
+import type { LabHost } from './lab.js';
+import { type LabProvider, type LabProviderContext, labClusterYaml, MANAGEMENT_IP } from './provider.js';
 import { managementUserData } from './terraform.js';
 
 /** The management node's instance id, in terraform's outputs and the lab cloud's API and metadata. */
@@ -13,44 +13,16 @@ const SHARED_DISK_ID = 'vol-0lab0000000000001';
 /** AWS's code path: the fake EC2, IMDSv2, cloud-init's user data and console. */
 export const awsProvider: LabProvider = {
   kind: 'aws',
-  clusterYaml: (
-    userPub,
-  ) => `# The rehearsal's cluster (scripts/rehearse.ts): AWS with its API stood in by the fake EC2 in the lab.
-name: ${CLUSTER}
-provider:
-  kind: aws
-  region: us-east-1
-  zones: [us-east-1a]
-  endpoint: http://${LAB_NET}.1:8773
-network:
-  cidr: ${LAB_NET}.0/24
-  adminCidrs: [${LAB_NET}.0/24]
-management:
-  machineType: t3.medium
-storage:
-  kind: nfs
-  sizeGb: 20
-  mounts: [/home]
-image:
-  os: debian12
-partitions:
-  - name: compute
-    default: true
-    shapes:
-      - name: small
-        instanceTypes: [t3.small]
-        cpus: 1
-        memoryMb: 900
-        maxNodes: 2
-slurm:
-  suspendTime: 30
-  resumeTimeout: 300
-  suspendTimeout: 30
-users:
-  - name: alice
-    sshKeys:
-      - ${userPub}
-`,
+  clusterYaml: (userPub) =>
+    labClusterYaml(
+      {
+        comment: "The rehearsal's cluster (scripts/rehearse.ts): AWS with its API stood in by the fake EC2 in the lab.",
+        provider: ['  kind: aws', '  region: us-east-1', '  zones: [us-east-1a]'],
+        management: { machineType: 't3.medium' },
+        instanceType: 't3.small',
+      },
+      userPub,
+    ),
   cloudArgs: (consolesDir) => [
     '--provider',
     'aws',

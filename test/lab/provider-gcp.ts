@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../infra/outputs.js';
 import { PROJECT_NUMBER, STS_PORT } from './cloud-gce.js';
 import { LAB_NET } from './lab.js';
-import { CLUSTER, type LabManagement, type LabProvider, MANAGEMENT_IP } from './provider.js';
+import { CLUSTER, type LabManagement, type LabProvider, labClusterYaml, MANAGEMENT_IP } from './provider.js';
 import { type GceManagementInstance, gceManagementInstance } from './terraform.js';
 
 const PROJECT = 'citc-rehearsal';
@@ -24,46 +24,16 @@ type GceLabManagement = LabManagement & { gce: GceManagementInstance };
  */
 export const gcpProvider: LabProvider = {
   kind: 'gcp',
-  clusterYaml: (
-    userPub,
-  ) => `# The rehearsal's cluster (scripts/rehearse.ts): Google Cloud, its API stood in by the lab's fake.
-name: ${CLUSTER}
-provider:
-  kind: gcp
-  region: ${REGION}
-  zones: [${ZONES.join(', ')}]
-  project: ${PROJECT}
-  endpoint: http://${LAB_NET}.1:8773
-network:
-  cidr: ${LAB_NET}.0/24
-  adminCidrs: [${LAB_NET}.0/24]
-management:
-  machineType: e2-standard-2
-  zone: ${MANAGEMENT_ZONE}
-storage:
-  kind: nfs
-  sizeGb: 20
-  mounts: [/home]
-image:
-  os: debian12
-partitions:
-  - name: compute
-    default: true
-    shapes:
-      - name: small
-        instanceTypes: [e2-small]
-        cpus: 1
-        memoryMb: 900
-        maxNodes: 2
-slurm:
-  suspendTime: 30
-  resumeTimeout: 300
-  suspendTimeout: 30
-users:
-  - name: alice
-    sshKeys:
-      - ${userPub}
-`,
+  clusterYaml: (userPub) =>
+    labClusterYaml(
+      {
+        comment: "The rehearsal's cluster (scripts/rehearse.ts): Google Cloud, its API stood in by the lab's fake.",
+        provider: ['  kind: gcp', `  region: ${REGION}`, `  zones: [${ZONES.join(', ')}]`, `  project: ${PROJECT}`],
+        management: { machineType: 'e2-standard-2', zone: MANAGEMENT_ZONE },
+        instanceType: 'e2-small',
+      },
+      userPub,
+    ),
   cloudArgs: () => ['--provider', 'gcp', '--project', PROJECT],
   adminEnv: (dir) => {
     // The admin's machine: workload identity federation (an external account) whose token exchange is the

@@ -58,3 +58,52 @@ export const MANAGEMENT_IP = `${LAB_NET}.10`;
 export const BUILD_IP = `${LAB_NET}.20`;
 export const PROBE_IP = `${LAB_NET}.30`;
 export const CLUSTER = 'rehearsal';
+
+/** What a provider's rehearsal cluster has of its own; the rest of citc.yaml is the same on both. */
+export interface LabClusterParts {
+  /** The file's first comment line. */
+  comment: string;
+  /** The `provider:` mapping's lines, indented. */
+  provider: string[];
+  management: { machineType: string; zone?: string };
+  /** The compute shape's one instance type. */
+  instanceType: string;
+}
+
+/** The rehearsal's citc.yaml: one small partition, short power-save times, alice with her own key. */
+export function labClusterYaml(parts: LabClusterParts, userPub: string): string {
+  return `# ${parts.comment}
+name: ${CLUSTER}
+provider:
+${parts.provider.join('\n')}
+  endpoint: http://${LAB_NET}.1:8773
+network:
+  cidr: ${LAB_NET}.0/24
+  adminCidrs: [${LAB_NET}.0/24]
+management:
+  machineType: ${parts.management.machineType}
+${parts.management.zone ? `  zone: ${parts.management.zone}\n` : ''}storage:
+  kind: nfs
+  sizeGb: 20
+  mounts: [/home]
+image:
+  os: debian12
+partitions:
+  - name: compute
+    default: true
+    shapes:
+      - name: small
+        instanceTypes: [${parts.instanceType}]
+        cpus: 1
+        memoryMb: 900
+        maxNodes: 2
+slurm:
+  suspendTime: 30
+  resumeTimeout: 300
+  suspendTimeout: 30
+users:
+  - name: alice
+    sshKeys:
+      - ${userPub}
+`;
+}
